@@ -1,0 +1,2 @@
+/** Programs and the {@code .siw} file: header, declarations (tensors, groups) and code (docs/ISA.md §5). */
+package ai.vtpu.isa.program;

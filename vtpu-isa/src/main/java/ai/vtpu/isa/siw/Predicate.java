@@ -1,0 +1,29 @@
+package ai.vtpu.isa.siw;
+
+import java.util.Locale;
+
+/** Compare predicates of the D op CMP (docs/ISA.md §4.1); the code is the ordinal. */
+public enum Predicate {
+    EQ, NE, LT, LE, GT, GE;
+
+    public int code() {
+        return ordinal();
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Predicate ofCode(int code) {
+        return code >= 0 && code < values().length ? values()[code] : null;
+    }
+
+    public static Predicate ofLabel(String s) {
+        for (Predicate p : values()) {
+            if (p.name().equalsIgnoreCase(s)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
