@@ -45,7 +45,7 @@ public final class IsaException extends RuntimeException {
     public static IsaException io(java.nio.file.Path file, String verb, Throwable cause) {
         String why;
         if (cause instanceof java.nio.file.NoSuchFileException) {
-            why = "no such file";
+            why = verb.startsWith("write") ? "its directory does not exist" : "no such file";
         } else if (cause instanceof java.nio.file.AccessDeniedException) {
             why = "permission denied";
         } else if (cause instanceof OutOfMemoryError) {

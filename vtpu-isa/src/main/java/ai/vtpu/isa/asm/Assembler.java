@@ -196,6 +196,7 @@ public final class Assembler {
     }
 
     private IsaException combined() {
+        errors.sort(java.util.Comparator.comparingInt(Assembler::lineOf));
         IsaException first = errors.get(0);
         if (errors.size() == 1) {
             return first;
@@ -206,6 +207,16 @@ public final class Assembler {
         }
         sb.append("\n(").append(errors.size()).append(" errors)");
         return new IsaException(first.code(), first.where(), sb.toString());
+    }
+
+    /** The line number of a located error, for reporting errors in source order. */
+    private static int lineOf(IsaException e) {
+        String[] parts = e.where().split(":");
+        try {
+            return parts.length >= 3 ? Integer.parseInt(parts[parts.length - 2]) : 0;
+        } catch (NumberFormatException ex) {
+            return 0;
+        }
     }
 
     private IsaException error(ErrorCode code, Line line, int col, String message) {
@@ -220,12 +231,12 @@ public final class Assembler {
     // ---------------------------------------------------------------- directives
 
     private void directive(Line line, Piece d) {
-        String lower = d.text.toLowerCase(Locale.ROOT);
-        if (lower.startsWith(".const")) {
+        String word = d.text.split("\\s+")[0].toLowerCase(Locale.ROOT);
+        if (word.equals(".const")) {
             constDirective(line, d);
-        } else if (lower.startsWith(".tensor")) {
+        } else if (word.equals(".tensor")) {
             tensorDirective(line, d);
-        } else if (lower.startsWith(".group")) {
+        } else if (word.equals(".group")) {
             groupDirective(line, d);
         } else {
             throw expected(new Piece(d.text.split("\\s+")[0], d.col), line, "a directive (.const, .tensor or .group)");
@@ -419,7 +430,7 @@ public final class Assembler {
         Opcode op = Opcode.ofMnemonic(pipe, mnemonicPiece.text);
         if (op == null) {
             throw error(ErrorCode.UNKNOWN_OPCODE, line, text.col, "'" + mnemonicPiece.text + "' is not an op of the "
-                    + pipe + " slot" + elsewhere(mnemonicPiece.text, pipe));
+                    + pipe + " slot" + elsewhere(mnemonicPiece.text, pipe) + "; expected one of docs/ISA.md §3.5");
         }
         Piece rest = new Piece(text.text.substring(space), text.col + space).trim();
         int signal = -1;
@@ -709,7 +720,7 @@ public final class Assembler {
         void end() {
             if (hasNext()) {
                 Piece p = items.get(next);
-                throw error(ErrorCode.ASM_SYNTAX, line, p.col, op.mnemonic() + " takes no more operands, found '" + p.text + "'");
+                throw error(ErrorCode.ASM_SYNTAX, line, p.col, op.mnemonic() + " takes no more operands, found '" + p.text + "'; expected end of the op");
             }
         }
 
@@ -817,7 +828,7 @@ public final class Assembler {
             if (DECIMAL_INT.matcher(p.text).matches()) {
                 return Assembler.this.integer(line, p, 0, 0xFFFF_FFFFL, "a SIW index");
             }
-            throw error(ErrorCode.UNDEFINED_LABEL, line, p.col, "label '" + p.text + "' is not defined");
+            throw error(ErrorCode.UNDEFINED_LABEL, line, p.col, "label '" + p.text + "' is not defined; expected a label defined in this file or a SIW index");
         }
     }
 }

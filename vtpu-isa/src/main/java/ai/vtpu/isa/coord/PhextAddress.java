@@ -66,7 +66,12 @@ public record PhextAddress(PhextCoord coord, long line, long column) implements 
 
     /** This address with dimension {@code d} increased by {@code delta}; range-checked. */
     public PhextAddress plus(Dimension d, long delta) {
-        long v = get(d) + delta;
+        long v;
+        try {
+            v = Math.addExact(get(d), delta);
+        } catch (ArithmeticException e) {
+            throw new IsaException(ErrorCode.COORD_RANGE, d.label() + " " + get(d) + " + " + delta + " overflows");
+        }
         return switch (d) {
             case LINE -> new PhextAddress(coord, v, column);
             case COLUMN -> new PhextAddress(coord, line, v);

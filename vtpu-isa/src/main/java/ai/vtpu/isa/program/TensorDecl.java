@@ -36,11 +36,11 @@ public record TensorDecl(String name, DType dtype, List<Integer> shape, PhextCoo
                 throw bad(name, "dim " + i + " is " + shape.get(i) + ", expected >= 1");
             }
         }
-        if (shape.size() >= 3 && coord.scroll() + shape.get(shape.size() - 3) - 1 > PhextCoord.MAX) {
+        if (shape.size() >= 3 && (long) coord.scroll() + shape.get(shape.size() - 3) - 1 > PhextCoord.MAX) {
             throw bad(name, "its " + shape.get(shape.size() - 3) + " pages starting at scroll " + coord.scroll()
                     + " run past scroll " + PhextCoord.MAX);
         }
-        if (shape.size() == 4 && coord.section() + shape.get(0) - 1 > PhextCoord.MAX) {
+        if (shape.size() == 4 && (long) coord.section() + shape.get(0) - 1 > PhextCoord.MAX) {
             throw bad(name, "its " + shape.get(0) + " sections starting at section " + coord.section()
                     + " run past section " + PhextCoord.MAX);
         }

@@ -1,0 +1,201 @@
+package ai.vtpu.runtime.exec;
+
+import ai.vtpu.isa.siw.SOp;
+import ai.vtpu.runtime.VtpuRuntimeException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The S pipe's queue and its worker thread: ops are issued in order by the dispatch thread and retire in
+ * order on the worker, so S work (gathers of the next tile, scatters of the last) overlaps the D pipe.
+ * Tags implement the waits of docs/ISA.md §1.3: for each tag, the sequence number of the last op that
+ * signalled it; a wait spins (then parks) until the retired count passes it.
+ */
+final class SPipe implements AutoCloseable {
+    private static final int CAPACITY = 64;
+    private static final long SPIN_NANOS = 20_000;
+    private static final VarHandle RETIRED;
+    private static final VarHandle ISSUED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RETIRED = l.findVarHandle(SPipe.class, "retired", long.class);
+            ISSUED = l.findVarHandle(SPipe.class, "issued", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Executes one S op; runs on the worker thread. */
+    interface Executor {
+        void execute(SOp op, int siw);
+    }
+
+    private final SOp[] ops = new SOp[CAPACITY];
+    private final int[] siws = new int[CAPACITY];
+    private final long[] tagSeq = new long[8];
+    private final Executor executor;
+    private final Thread worker;
+    private final Stats stats;
+    @SuppressWarnings("unused")
+    private volatile long issued;
+    @SuppressWarnings("unused")
+    private volatile long retired;
+    private volatile Thread parkedWorker;
+    private volatile Thread parkedIssuer;
+    private volatile boolean stopping;
+    private volatile RuntimeException fault;
+    private volatile int faultSiw = -1;
+
+    /** Counters the worker and the issuer keep for telemetry. */
+    static final class Stats {
+        long issueStallNanos;
+        long waitStallNanos;
+        volatile long workerBusyNanos;
+        volatile long workerCpuNanos;
+    }
+
+    SPipe(String name, Executor executor, Stats stats) {
+        this.executor = executor;
+        this.stats = stats;
+        this.worker = Thread.ofPlatform().name(name).daemon(true).unstarted(this::workLoop);
+        worker.start();
+    }
+
+    private long issuedPlain() {
+        return (long) ISSUED.getOpaque(this);
+    }
+
+    private long retiredAcquire() {
+        return (long) RETIRED.getAcquire(this);
+    }
+
+    /** Queues {@code op} (from SIW {@code siw}); blocks while the queue is full. */
+    void issue(SOp op, int siw) {
+        checkFault();
+        long seq = issuedPlain();
+        if (seq - retiredAcquire() >= CAPACITY) {
+            long t0 = System.nanoTime();
+            awaitRetired(seq - CAPACITY + 1);
+            stats.issueStallNanos += System.nanoTime() - t0;
+        }
+        int slot = (int) (seq % CAPACITY);
+        ops[slot] = op;
+        siws[slot] = siw;
+        if (op.signal() >= 0) {
+            tagSeq[op.signal()] = seq + 1;
+        }
+        ISSUED.setRelease(this, seq + 1);
+        Thread w = parkedWorker;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Waits for the last op that signalled each tag in {@code mask}. */
+    void waitTags(int mask) {
+        long target = 0;
+        for (int t = 0; t < 8; t++) {
+            if ((mask & (1 << t)) != 0) {
+                target = Math.max(target, tagSeq[t]);
+            }
+        }
+        waitFor(target);
+    }
+
+    /** Waits until every issued op has retired. */
+    void drain() {
+        waitFor(issuedPlain());
+    }
+
+    private void waitFor(long target) {
+        if (retiredAcquire() >= target) {
+            checkFault();
+            return;
+        }
+        long t0 = System.nanoTime();
+        awaitRetired(target);
+        stats.waitStallNanos += System.nanoTime() - t0;
+        checkFault();
+    }
+
+    private void awaitRetired(long target) {
+        long start = System.nanoTime();
+        while (retiredAcquire() < target) {
+            if (fault != null) {
+                return;
+            }
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                parkedIssuer = Thread.currentThread();
+                if (retiredAcquire() < target && fault == null) {
+                    LockSupport.parkNanos(100_000);
+                }
+                parkedIssuer = null;
+            }
+        }
+    }
+
+    private void checkFault() {
+        RuntimeException f = fault;
+        if (f != null) {
+            throw f instanceof VtpuRuntimeException v ? v : new VtpuRuntimeException("S pipe fault at SIW " + faultSiw + ": " + f, f);
+        }
+    }
+
+    private void workLoop() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long next = 0;
+        while (true) {
+            long start = System.nanoTime();
+            while ((long) ISSUED.getAcquire(this) <= next) {
+                if (stopping) {
+                    stats.workerCpuNanos = mx.getCurrentThreadCpuTime();
+                    return;
+                }
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    parkedWorker = Thread.currentThread();
+                    if ((long) ISSUED.getAcquire(this) <= next && !stopping) {
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                    parkedWorker = null;
+                }
+            }
+            int slot = (int) (next % CAPACITY);
+            SOp op = ops[slot];
+            long t0 = System.nanoTime();
+            if (fault == null) {
+                try {
+                    executor.execute(op, siws[slot]);
+                } catch (RuntimeException e) {
+                    faultSiw = siws[slot];
+                    fault = e;
+                }
+            }
+            stats.workerBusyNanos += System.nanoTime() - t0;
+            ops[slot] = null;
+            next++;
+            RETIRED.setRelease(this, next);
+            Thread p = parkedIssuer;
+            if (p != null) {
+                LockSupport.unpark(p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        LockSupport.unpark(worker);
+        try {
+            worker.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,424 @@
+package ai.vtpu.runtime.kernel;
+
+import ai.vtpu.isa.siw.Opcode;
+import ai.vtpu.isa.siw.Predicate;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The D ops with the Vector API. The matmul packs op(A) into panels of {@value #MR} rows and op(B) into
+ * panels of two vectors' width, and runs a register-blocked {@value #MR} x 2-vector micro-kernel whose
+ * accumulators stay in registers over the whole inner dimension; edge tiles go through a small buffer.
+ * Holds scratch space: one instance per sentron (not thread-safe).
+ */
+public final class VectorKernels implements Kernels {
+    /** Chosen once: the widest species this CPU runs natively (16 lanes with AVX-512). */
+    static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    static final int L = SP.length();
+    static final int MR = 6;
+    static final int NR = 2 * L;
+
+    private final float[] packedA = new float[(Tile.MAX + MR) * Tile.MAX];
+    private final float[] packedB = new float[Tile.MAX * NR];
+    private final float[] edge = new float[MR * NR];
+    private final float[] expandB = new float[Tile.CAPACITY];
+    private final float[] expandC = new float[Tile.CAPACITY];
+
+    @Override
+    public void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, boolean tb, float[] c, boolean zero) {
+        int m = ta ? ac : ar;
+        int k = ta ? ar : ac;
+        int n = tb ? br : bc;
+        if (zero) {
+            Arrays.fill(c, 0, m * n, 0f);
+        }
+        if (k == 0) {
+            return;
+        }
+        packA(a, ac, ta, m, k);
+        for (int j0 = 0; j0 < n; j0 += NR) {
+            int nr = Math.min(NR, n - j0);
+            packB(b, bc, tb, j0, nr, k);
+            for (int i0 = 0; i0 < m; i0 += MR) {
+                int mr = Math.min(MR, m - i0);
+                if (mr == MR && nr == NR) {
+                    kernel(i0 * k, k, c, i0 * n + j0, n);
+                } else {
+                    Arrays.fill(edge, 0f);
+                    kernel(i0 * k, k, edge, 0, NR);
+                    for (int r = 0; r < mr; r++) {
+                        int row = (i0 + r) * n + j0;
+                        for (int q = 0; q < nr; q++) {
+                            c[row + q] += edge[r * NR + q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** packedA[(i0/MR)*MR*k + p*MR + r] = op(A)(i0 + r, p), zero past the last row. */
+    private void packA(float[] a, int ac, boolean ta, int m, int k) {
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            int base = i0 * k;
+            int mr = Math.min(MR, m - i0);
+            for (int p = 0; p < k; p++) {
+                int o = base + p * MR;
+                for (int r = 0; r < mr; r++) {
+                    int i = i0 + r;
+                    packedA[o + r] = ta ? a[p * ac + i] : a[i * ac + p];
+                }
+                for (int r = mr; r < MR; r++) {
+                    packedA[o + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** packedB[p*NR + q] = op(B)(p, j0 + q), zero past the last column. */
+    private void packB(float[] b, int bc, boolean tb, int j0, int nr, int k) {
+        if (!tb && nr == NR) {
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(b, p * bc + j0, packedB, p * NR, NR);
+            }
+            return;
+        }
+        for (int p = 0; p < k; p++) {
+            int o = p * NR;
+            for (int q = 0; q < nr; q++) {
+                int j = j0 + q;
+                packedB[o + q] = tb ? b[j * bc + p] : b[p * bc + j];
+            }
+            for (int q = nr; q < NR; q++) {
+                packedB[o + q] = 0f;
+            }
+        }
+    }
+
+    /** out[MR x NR at off, row stride ldc] += packedA block . packedB panel. */
+    private void kernel(int aoff, int k, float[] out, int off, int ldc) {
+        float[] ap = packedA;
+        float[] bp = packedB;
+        FloatVector c00 = FloatVector.zero(SP);
+        FloatVector c01 = FloatVector.zero(SP);
+        FloatVector c10 = FloatVector.zero(SP);
+        FloatVector c11 = FloatVector.zero(SP);
+        FloatVector c20 = FloatVector.zero(SP);
+        FloatVector c21 = FloatVector.zero(SP);
+        FloatVector c30 = FloatVector.zero(SP);
+        FloatVector c31 = FloatVector.zero(SP);
+        FloatVector c40 = FloatVector.zero(SP);
+        FloatVector c41 = FloatVector.zero(SP);
+        FloatVector c50 = FloatVector.zero(SP);
+        FloatVector c51 = FloatVector.zero(SP);
+        int ao = aoff;
+        int bo = 0;
+        for (int p = 0; p < k; p++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
+            FloatVector x = FloatVector.broadcast(SP, ap[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SP, ap[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SP, ap[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SP, ap[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SP, ap[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SP, ap[ao + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        int r = off;
+        store(c00, c01, out, r);
+        store(c10, c11, out, r += ldc);
+        store(c20, c21, out, r += ldc);
+        store(c30, c31, out, r += ldc);
+        store(c40, c41, out, r += ldc);
+        store(c50, c51, out, r + ldc);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] out, int o) {
+        v0.add(FloatVector.fromArray(SP, out, o)).intoArray(out, o);
+        v1.add(FloatVector.fromArray(SP, out, o + L)).intoArray(out, o + L);
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    private static FloatVector apply(Opcode op, FloatVector x) {
+        return switch (op) {
+            case MOV -> x;
+            case NEG -> x.neg();
+            case ABS -> x.abs();
+            case RELU -> x.max(0f);
+            case GELU -> x.mul(0.5f).mul(erf(x.mul((float) (1 / Math.sqrt(2)))).add(1f));
+            case SILU -> x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+            case SIGMOID -> x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+            case TANH -> x.lanewise(VectorOperators.TANH);
+            case EXP -> x.lanewise(VectorOperators.EXP);
+            case LOG -> x.lanewise(VectorOperators.LOG);
+            case SQRT -> x.sqrt();
+            case RSQRT -> x.broadcast(1f).div(x.sqrt());
+            case RECIP -> x.broadcast(1f).div(x);
+            default -> throw new IllegalArgumentException(op + " is not a unary op");
+        };
+    }
+
+    /** erf by Abramowitz-Stegun 7.1.26 (absolute error below 1.5e-7), odd-extended. */
+    private static FloatVector erf(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector t = ax.mul(0.3275911f).add(1f);
+        t = t.broadcast(1f).div(t);
+        FloatVector poly = t.mul(1.061405429f).add(-1.453152027f).mul(t).add(1.421413741f).mul(t).add(-0.284496736f)
+                .mul(t).add(0.254829592f).mul(t);
+        FloatVector y = poly.mul(ax.mul(ax).neg().lanewise(VectorOperators.EXP)).neg().add(1f);
+        return y.blend(y.neg(), x.compare(VectorOperators.LT, 0f));
+    }
+
+    private static FloatVector apply(Opcode op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case MAX -> x.max(y);
+            case MIN -> x.min(y);
+            default -> throw new IllegalArgumentException(op + " is not a binary op");
+        };
+    }
+
+    private static VectorMask<Float> test(Predicate p, FloatVector x, FloatVector y) {
+        return switch (p) {
+            case EQ -> x.compare(VectorOperators.EQ, y);
+            case NE -> x.compare(VectorOperators.NE, y);
+            case LT -> x.compare(VectorOperators.LT, y);
+            case LE -> x.compare(VectorOperators.LE, y);
+            case GT -> x.compare(VectorOperators.GT, y);
+            case GE -> x.compare(VectorOperators.GE, y);
+        };
+    }
+
+    @Override
+    public void unary(Opcode op, float[] a, float[] d, int n) {
+        int i = 0;
+        for (int bound = SP.loopBound(n); i < bound; i += L) {
+            apply(op, FloatVector.fromArray(SP, a, i)).intoArray(d, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            apply(op, FloatVector.fromArray(SP, a, i, m)).intoArray(d, i, m);
+        }
+    }
+
+    /** Writes b broadcast to rows x cols into {@code into}; returns b itself when it already has that shape. */
+    private static float[] expand(float[] b, int br, int bc, int rows, int cols, float[] into) {
+        if (br == rows && bc == cols) {
+            return b;
+        }
+        for (int i = 0; i < rows; i++) {
+            int o = i * cols;
+            if (bc == 1) {
+                Arrays.fill(into, o, o + cols, b[br == 1 ? 0 : i]);
+            } else {
+                System.arraycopy(b, br == 1 ? 0 : i * cols, into, o, cols);
+            }
+        }
+        return into;
+    }
+
+    @Override
+    public void binary(Opcode op, float[] a, int rows, int cols, float[] b, int br, int bc, float[] d) {
+        if (br == 1 && bc == 1) {
+            binaryImm(op, a, b[0], d, rows * cols);
+            return;
+        }
+        float[] bb = expand(b, br, bc, rows, cols, expandB);
+        int n = rows * cols;
+        int i = 0;
+        for (int bound = SP.loopBound(n); i < bound; i += L) {
+            apply(op, FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, bb, i)).intoArray(d, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            apply(op, FloatVector.fromArray(SP, a, i, m), FloatVector.fromArray(SP, bb, i, m)).intoArray(d, i, m);
+        }
+    }
+
+    @Override
+    public void binaryImm(Opcode op, float[] a, float imm, float[] d, int n) {
+        FloatVector y = FloatVector.broadcast(SP, imm);
+        int i = 0;
+        for (int bound = SP.loopBound(n); i < bound; i += L) {
+            apply(op, FloatVector.fromArray(SP, a, i), y).intoArray(d, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            apply(op, FloatVector.fromArray(SP, a, i, m), y).intoArray(d, i, m);
+        }
+    }
+
+    @Override
+    public void compare(Predicate p, float[] a, int rows, int cols, float[] b, int br, int bc, float[] d) {
+        float[] bb = expand(b, br, bc, rows, cols, expandB);
+        compareArrays(p, a, bb, null, d, rows * cols);
+    }
+
+    @Override
+    public void compareImm(Predicate p, float[] a, float imm, float[] d, int n) {
+        compareArrays(p, a, null, FloatVector.broadcast(SP, imm), d, n);
+    }
+
+    private static void compareArrays(Predicate p, float[] a, float[] b, FloatVector imm, float[] d, int n) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        FloatVector zero = FloatVector.zero(SP);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector y = b == null ? imm : FloatVector.fromArray(SP, b, i, m);
+            zero.blend(one, test(p, x, y)).intoArray(d, i, m);
+        }
+    }
+
+    @Override
+    public void ternary(Opcode op, float[] a, int rows, int cols, float[] b, int br, int bc, float[] c, int cr, int cc, float[] d) {
+        float[] bb = expand(b, br, bc, rows, cols, expandB);
+        float[] cx = expand(c, cr, cc, rows, cols, expandC);
+        int n = rows * cols;
+        FloatVector zero = FloatVector.zero(SP);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector y = FloatVector.fromArray(SP, bb, i, m);
+            FloatVector z = FloatVector.fromArray(SP, cx, i, m);
+            FloatVector r = op == Opcode.FMA ? x.fma(y, z) : z.blend(y, x.compare(VectorOperators.NE, zero));
+            r.intoArray(d, i, m);
+        }
+    }
+
+    @Override
+    public void reduce(Opcode op, boolean columns, float[] a, int rows, int cols, float[] d) {
+        VectorOperators.Associative red = switch (op) {
+            case REDSUM -> VectorOperators.ADD;
+            case REDMAX -> VectorOperators.MAX;
+            case REDMIN -> VectorOperators.MIN;
+            default -> throw new IllegalArgumentException(op + " is not a reduction");
+        };
+        float identity = op == Opcode.REDSUM ? 0f : op == Opcode.REDMAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+        if (!columns) {
+            for (int i = 0; i < rows; i++) {
+                FloatVector acc = FloatVector.broadcast(SP, identity);
+                int o = i * cols;
+                for (int j = 0; j < cols; j += L) {
+                    VectorMask<Float> m = SP.indexInRange(j, cols);
+                    FloatVector x = FloatVector.fromArray(SP, a, o + j, m);
+                    acc = acc.lanewise(red, x.blend(identity, m.not()));
+                }
+                d[i] = acc.reduceLanes(red);
+            }
+            return;
+        }
+        // Column reduction: accumulate rows into d, a vector of columns at a time.
+        for (int j = 0; j < cols; j += L) {
+            VectorMask<Float> m = SP.indexInRange(j, cols);
+            FloatVector acc = FloatVector.broadcast(SP, identity);
+            for (int i = 0; i < rows; i++) {
+                acc = acc.lanewise(red, FloatVector.fromArray(SP, a, i * cols + j, m).blend(identity, m.not()));
+            }
+            acc.intoArray(d, j, m);
+        }
+    }
+
+    @Override
+    public void rowwise(Opcode op, float[] a, int rows, int cols, float eps, float[] d) {
+        for (int i = 0; i < rows; i++) {
+            int o = i * cols;
+            switch (op) {
+                case SOFTMAX -> {
+                    float max = rowReduce(a, o, cols, VectorOperators.MAX, Float.NEGATIVE_INFINITY);
+                    FloatVector sum = FloatVector.zero(SP);
+                    for (int j = 0; j < cols; j += L) {
+                        VectorMask<Float> m = SP.indexInRange(j, cols);
+                        FloatVector e = FloatVector.fromArray(SP, a, o + j, m).sub(max).lanewise(VectorOperators.EXP);
+                        e.intoArray(d, o + j, m);
+                        sum = sum.add(e, m);
+                    }
+                    float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+                    scaleRow(d, o, cols, 0f, inv);
+                }
+                case LNORM -> {
+                    float mean = rowReduce(a, o, cols, VectorOperators.ADD, 0f) / cols;
+                    FloatVector var = FloatVector.zero(SP);
+                    for (int j = 0; j < cols; j += L) {
+                        VectorMask<Float> m = SP.indexInRange(j, cols);
+                        FloatVector x = FloatVector.fromArray(SP, a, o + j, m).sub(mean);
+                        var = x.fma(x, var).blend(var, m.not());
+                    }
+                    float inv = (float) (1 / Math.sqrt(var.reduceLanes(VectorOperators.ADD) / cols + eps));
+                    copyRow(a, d, o, cols);
+                    scaleRow(d, o, cols, mean, inv);
+                }
+                case RMSNORM -> {
+                    FloatVector ss = FloatVector.zero(SP);
+                    for (int j = 0; j < cols; j += L) {
+                        VectorMask<Float> m = SP.indexInRange(j, cols);
+                        FloatVector x = FloatVector.fromArray(SP, a, o + j, m);
+                        ss = x.fma(x, ss).blend(ss, m.not());
+                    }
+                    float inv = (float) (1 / Math.sqrt(ss.reduceLanes(VectorOperators.ADD) / cols + eps));
+                    copyRow(a, d, o, cols);
+                    scaleRow(d, o, cols, 0f, inv);
+                }
+                default -> throw new IllegalArgumentException(op + " is not a row-wise op");
+            }
+        }
+    }
+
+    private static float rowReduce(float[] a, int o, int cols, VectorOperators.Associative red, float identity) {
+        FloatVector acc = FloatVector.broadcast(SP, identity);
+        for (int j = 0; j < cols; j += L) {
+            VectorMask<Float> m = SP.indexInRange(j, cols);
+            acc = acc.lanewise(red, FloatVector.fromArray(SP, a, o + j, m).blend(identity, m.not()));
+        }
+        return acc.reduceLanes(red);
+    }
+
+    private static void copyRow(float[] a, float[] d, int o, int cols) {
+        if (a != d) {
+            System.arraycopy(a, o, d, o, cols);
+        }
+    }
+
+    /** d[o..o+cols) = (d - shift) * scale. */
+    private static void scaleRow(float[] d, int o, int cols, float shift, float scale) {
+        for (int j = 0; j < cols; j += L) {
+            VectorMask<Float> m = SP.indexInRange(j, cols);
+            FloatVector.fromArray(SP, d, o + j, m).sub(shift).mul(scale).intoArray(d, o + j, m);
+        }
+    }
+
+    @Override
+    public void transpose(float[] a, int rows, int cols, float[] d) {
+        // Blocked so that both sides stay in cache lines.
+        final int b = 16;
+        for (int i0 = 0; i0 < rows; i0 += b) {
+            for (int j0 = 0; j0 < cols; j0 += b) {
+                int ie = Math.min(rows, i0 + b);
+                int je = Math.min(cols, j0 + b);
+                for (int i = i0; i < ie; i++) {
+                    for (int j = j0; j < je; j++) {
+                        d[j * rows + i] = a[i * cols + j];
+                    }
+                }
+            }
+        }
+    }
+}
