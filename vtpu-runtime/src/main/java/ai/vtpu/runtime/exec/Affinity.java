@@ -1,0 +1,43 @@
+package ai.vtpu.runtime.exec;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/** Pins the calling thread to one CPU with sched_setaffinity(2) through FFM, where the OS allows. */
+final class Affinity {
+    private static final MethodHandle SETAFFINITY = lookup();
+
+    private Affinity() {
+    }
+
+    private static MethodHandle lookup() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            Optional<MemorySegment> f = linker.defaultLookup().find("sched_setaffinity");
+            return f.map(seg -> linker.downcallHandle(seg, FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS))).orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /** @return "cpu N" when pinned, otherwise the reason it is not */
+    static String pin(int cpu) {
+        if (SETAFFINITY == null) {
+            return "not pinned: sched_setaffinity is not available on this OS";
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(128);
+            mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
+            int rc = (int) SETAFFINITY.invokeExact(0, 128L, mask);
+            return rc == 0 ? "cpu " + cpu : "not pinned: sched_setaffinity refused cpu " + cpu;
+        } catch (Throwable e) {
+            return "not pinned: " + e.getMessage();
+        }
+    }
+}

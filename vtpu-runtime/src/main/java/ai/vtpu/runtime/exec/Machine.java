@@ -1,0 +1,259 @@
+package ai.vtpu.runtime.exec;
+
+import ai.vtpu.isa.coord.PhextCoord;
+import ai.vtpu.isa.program.Program;
+import ai.vtpu.isa.program.Role;
+import ai.vtpu.isa.program.Split;
+import ai.vtpu.isa.program.TensorDecl;
+import ai.vtpu.isa.verify.Diagnostic;
+import ai.vtpu.isa.verify.Validator;
+import ai.vtpu.runtime.VtpuRuntimeException;
+import ai.vtpu.runtime.kernel.Kernels;
+import ai.vtpu.runtime.kernel.ScalarKernels;
+import ai.vtpu.runtime.kernel.VectorKernels;
+import ai.vtpu.runtime.memory.Page;
+import ai.vtpu.runtime.memory.PhextPageTable;
+import ai.vtpu.runtime.memory.PhextPageTable.PageSpec;
+import ai.vtpu.runtime.telemetry.RunStats;
+import ai.vtpu.runtime.telemetry.SentronStats;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs a program on N sentrons of this host: validates it, lays out its declared tensors (split ones as
+ * one shard per sentron, docs/ISA.md §5.2), copies the inputs in, runs one platform thread per sentron
+ * (pinned to a core where the OS allows), and collects the outputs and the statistics.
+ */
+public final class Machine {
+
+    /**
+     * @param sentrons how many sentrons run the program
+     * @param reference use the scalar reference kernels instead of the vector ones
+     * @param timeoutMillis how long a C op waits for a peer before it faults
+     * @param pin pin each sentron's dispatch thread to a core
+     */
+    public record Options(int sentrons, boolean reference, long timeoutMillis, boolean pin) {
+        public Options {
+            if (sentrons < 1 || sentrons > 4096) {
+                throw new VtpuRuntimeException("sentrons must be 1..4096, got " + sentrons);
+            }
+        }
+
+        public static Options of(int sentrons) {
+            return new Options(sentrons, false, 30_000, true);
+        }
+    }
+
+    public record Result(Map<String, HostTensor> outputs, RunStats stats) {
+    }
+
+    private Machine() {
+    }
+
+    public static Result run(Program program, Map<String, HostTensor> inputs, Options options) {
+        List<Diagnostic> problems = Validator.validate(program);
+        if (!problems.isEmpty()) {
+            StringBuilder sb = new StringBuilder("the program is invalid (run 'vtpu check' for details):");
+            problems.stream().limit(10).forEach(d -> sb.append("\n  ").append(d));
+            throw new VtpuRuntimeException(sb.toString());
+        }
+        checkInputs(program, inputs);
+        int n = options.sentrons();
+        List<PhextPageTable> tables = new ArrayList<>();
+        PhextPageTable shared = new PhextPageTable();
+        try {
+            for (int s = 0; s < n; s++) {
+                tables.add(new PhextPageTable());
+            }
+            layout(program, n, shared, tables);
+            for (TensorDecl t : program.tensors()) {
+                HostTensor h = inputs.get(t.name());
+                if (h != null) {
+                    copyIn(t, h, n, shared, tables);
+                }
+            }
+            long clock0 = System.nanoTime();
+            List<SentronStats> stats = execute(program, options, tables);
+            long wall = System.nanoTime() - clock0;
+            Map<String, HostTensor> outputs = new LinkedHashMap<>();
+            for (TensorDecl t : program.tensors()) {
+                if (t.role().isOutput()) {
+                    outputs.put(t.name(), copyOut(t, n, tables));
+                }
+            }
+            return new Result(outputs, new RunStats(stats, wall));
+        } finally {
+            for (PhextPageTable t : tables) {
+                t.close();
+            }
+            shared.close();
+        }
+    }
+
+    private static void checkInputs(Program program, Map<String, HostTensor> inputs) {
+        for (String name : inputs.keySet()) {
+            TensorDecl t = program.tensor(name).orElseThrow(() -> new VtpuRuntimeException("input " + name
+                    + ": the program declares no tensor of that name (it declares " + names(program) + ")"));
+            if (!t.role().isInput()) {
+                throw new VtpuRuntimeException("input " + name + ": the tensor is declared " + t.role().label() + ", not input");
+            }
+            if (!t.shape().equals(inputs.get(name).shape())) {
+                throw new VtpuRuntimeException("input " + name + ": shape " + inputs.get(name).shape() + ", the program declares "
+                        + t.typeText());
+            }
+        }
+        for (TensorDecl t : program.tensors()) {
+            if (t.role().isInput() && !inputs.containsKey(t.name())) {
+                throw new VtpuRuntimeException("input " + t.name() + " (" + t.typeText() + ") is missing");
+            }
+        }
+    }
+
+    private static String names(Program p) {
+        return p.tensors().stream().map(TensorDecl::name).toList().toString();
+    }
+
+    /** The first line (or column) and count of sentron {@code s}'s shard of {@code total}. */
+    static long[] shard(long total, int n, int s) {
+        long per = (total + n - 1) / n;
+        long start = Math.min(total, per * s);
+        return new long[] {start, Math.min(total, start + per) - start};
+    }
+
+    private static boolean isShared(TensorDecl t) {
+        return t.split() == Split.NONE && t.role() == Role.INPUT;
+    }
+
+    private static void layout(Program program, int n, PhextPageTable shared, List<PhextPageTable> tables) {
+        List<PageSpec> sharedSpecs = new ArrayList<>();
+        List<List<PageSpec>> own = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            own.add(new ArrayList<>());
+        }
+        for (TensorDecl t : program.tensors()) {
+            for (PhextCoord c : t.pages()) {
+                if (isShared(t)) {
+                    sharedSpecs.add(new PageSpec(c, t.dtype(), t.pageLines(), t.pageColumns()));
+                    continue;
+                }
+                for (int s = 0; s < n; s++) {
+                    long lines = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[1] : t.pageLines();
+                    long cols = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[1] : t.pageColumns();
+                    own.get(s).add(new PageSpec(c, t.dtype(), lines, cols));
+                }
+            }
+        }
+        shared.placeAll(sharedSpecs);
+        for (int s = 0; s < n; s++) {
+            PhextPageTable table = tables.get(s);
+            table.placeAll(own.get(s));
+            for (PageSpec spec : sharedSpecs) {
+                table.map(shared.lookup(spec.coord(), "layout"));
+            }
+        }
+    }
+
+    /** Copies rows [r0, r0+lines) and columns [c0, c0+cols) of page {@code p} of a host tensor into a page. */
+    private static void copyIn(TensorDecl t, HostTensor h, int n, PhextPageTable shared, List<PhextPageTable> tables) {
+        List<PhextCoord> pages = t.pages();
+        long pageSize = (long) t.pageLines() * t.pageColumns();
+        for (int p = 0; p < pages.size(); p++) {
+            if (isShared(t)) {
+                transfer(shared.lookup(pages.get(p), "input"), h.data(), p * pageSize, t.pageColumns(), 0, 0, true);
+                continue;
+            }
+            for (int s = 0; s < n; s++) {
+                long r0 = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[0] : 0;
+                long c0 = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[0] : 0;
+                transfer(tables.get(s).lookup(pages.get(p), "input"), h.data(), p * pageSize, t.pageColumns(), r0, c0, true);
+            }
+        }
+    }
+
+    private static HostTensor copyOut(TensorDecl t, int n, List<PhextPageTable> tables) {
+        float[] data = new float[(int) t.elements()];
+        List<PhextCoord> pages = t.pages();
+        long pageSize = (long) t.pageLines() * t.pageColumns();
+        for (int p = 0; p < pages.size(); p++) {
+            int from = t.split() == Split.NONE ? 0 : n - 1;
+            for (int s = 0; s <= from; s++) {
+                long r0 = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[0] : 0;
+                long c0 = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[0] : 0;
+                transfer(tables.get(s).lookup(pages.get(p), "output"), data, p * pageSize, t.pageColumns(), r0, c0, false);
+            }
+        }
+        return new HostTensor(t.shape(), data);
+    }
+
+    /**
+     * Moves a page's worth of values between a host array (row length {@code hostCols}, page starting at
+     * {@code base}) and a page that holds the block at (r0, c0) of it.
+     */
+    private static void transfer(Page page, float[] host, long base, int hostCols, long r0, long c0, boolean in) {
+        boolean f32 = page.dtype() == ai.vtpu.isa.siw.DType.F32;
+        for (long r = 0; r < page.lines(); r++) {
+            int hostAt = (int) (base + (r0 + r) * hostCols + c0);
+            if (f32) {
+                long off = r * page.columns() * 4;
+                if (in) {
+                    MemorySegment.copy(host, hostAt, page.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, off, (int) page.columns());
+                } else {
+                    MemorySegment.copy(page.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, off, host, hostAt, (int) page.columns());
+                }
+                continue;
+            }
+            for (long c = 0; c < page.columns(); c++) {
+                if (in) {
+                    page.set(r, c, host[hostAt + (int) c]);
+                } else {
+                    host[hostAt + (int) c] = page.get(r, c);
+                }
+            }
+        }
+    }
+
+    private static List<SentronStats> execute(Program program, Options options, List<PhextPageTable> tables) {
+        int n = options.sentrons();
+        Transport transport = new LocalTransport(options.timeoutMillis());
+        SentronStats[] stats = new SentronStats[n];
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        for (int s = 0; s < n; s++) {
+            int id = s;
+            Kernels k = options.reference() ? new ScalarKernels() : new VectorKernels();
+            Sentron sentron = new Sentron(id, n, program, tables.get(s), k, transport);
+            Thread t = Thread.ofPlatform().name("sentron-" + id).unstarted(() -> {
+                String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
+                try {
+                    stats[id] = sentron.run(pinning);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VtpuRuntimeException("interrupted while the program ran");
+            }
+        }
+        Throwable f = failure.get();
+        if (f instanceof VtpuRuntimeException v) {
+            throw v;
+        }
+        if (f != null) {
+            throw new VtpuRuntimeException("a sentron failed: " + f, f);
+        }
+        return List.of(stats);
+    }
+}

@@ -1,0 +1,285 @@
+package ai.vtpu.runtime.exec;
+
+import ai.vtpu.isa.program.GroupDecl;
+import ai.vtpu.isa.program.Program;
+import ai.vtpu.isa.siw.CBranch;
+import ai.vtpu.isa.siw.CComm;
+import ai.vtpu.isa.siw.COp;
+import ai.vtpu.isa.siw.DOp;
+import ai.vtpu.isa.siw.Opcode;
+import ai.vtpu.isa.siw.ReduceOp;
+import ai.vtpu.isa.siw.SOp;
+import ai.vtpu.isa.siw.Siw;
+import ai.vtpu.runtime.VtpuRuntimeException;
+import ai.vtpu.runtime.kernel.DPipe;
+import ai.vtpu.runtime.kernel.Kernels;
+import ai.vtpu.runtime.kernel.Tile;
+import ai.vtpu.runtime.memory.PhextPageTable;
+import ai.vtpu.runtime.telemetry.PerfCounters;
+import ai.vtpu.runtime.telemetry.SentronStats;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One sentron: a register file, a page table, the D pipe on the dispatch thread, the S pipe on its worker
+ * and the C pipe. {@link #run()} is the SIW dispatch loop. The C pipe's communication ops complete at issue
+ * on the dispatch thread (a legal schedule: the C queue simply never holds more than one op), so C tags are
+ * always satisfied.
+ */
+public final class Sentron {
+    /** How the ops of one SIW are ordered so each reads the state from before the SIW (docs/ISA.md §1.3). */
+    private enum Plan {
+        /** Issue S, run D, run C: no op of the SIW writes what another reads. */
+        OVERLAP,
+        /** Run C before D (C reads what D writes), S issued first. */
+        C_FIRST,
+        /** Run D (and C) first, then issue S (S writes what D or C reads). */
+        S_LAST,
+        /** S reads what D or C writes: issue S and let it retire before D. */
+        S_FIRST_SYNC
+    }
+
+    private final int id;
+    private final int count;
+    private final Siw[] code;
+    private final Plan[] plans;
+    private final Registers regs = new Registers();
+    private final PhextPageTable ppt;
+    private final DPipe dPipe;
+    private final SExec sExec;
+    private final SPipe.Stats sStats = new SPipe.Stats();
+    private final Transport transport;
+    private final List<List<Integer>> groups = new ArrayList<>();
+    private long siws;
+    private long dOps;
+    private long sOps;
+    private long cOps;
+    private long flops;
+    private long cBytes;
+
+    public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
+        this.id = id;
+        this.count = count;
+        this.code = program.code().toArray(new Siw[0]);
+        this.plans = new Plan[code.length];
+        for (int i = 0; i < code.length; i++) {
+            plans[i] = plan(code[i], i);
+        }
+        this.ppt = ppt;
+        this.dPipe = new DPipe(kernels, regs.tiles);
+        this.sExec = new SExec(regs, ppt, id, count);
+        this.transport = transport;
+        for (int g = 0; g < 256; g++) {
+            groups.add(null);
+        }
+        List<Integer> all = new ArrayList<>();
+        for (int s = 0; s < count; s++) {
+            all.add(s);
+        }
+        groups.set(0, all);
+        for (GroupDecl g : program.groups()) {
+            groups.set(g.id(), g.members());
+        }
+    }
+
+    private static Plan plan(Siw w, int index) {
+        long dr = w.d().reads();
+        long dw = w.d().writes();
+        long sr = w.s().reads();
+        long sw = w.s().writes();
+        long cr = w.c().reads();
+        long cw = w.c().writes();
+        boolean sReadsOthers = (sr & (dw | cw)) != 0;
+        boolean sWritesOthers = (sw & (dr | cr)) != 0;
+        boolean cBeforeD = (cr & dw) != 0;
+        boolean dBeforeC = (dr & cw) != 0;
+        if ((sReadsOthers && sWritesOthers) || (cBeforeD && dBeforeC)) {
+            throw new VtpuRuntimeException("SIW " + index + ": its ops exchange registers with each other, which this "
+                    + "runtime cannot order; split the SIW in two");
+        }
+        if (sReadsOthers) {
+            return Plan.S_FIRST_SYNC;
+        }
+        if (sWritesOthers) {
+            return Plan.S_LAST;
+        }
+        return cBeforeD ? Plan.C_FIRST : Plan.OVERLAP;
+    }
+
+    public Registers registers() {
+        return regs;
+    }
+
+    /** Runs the program to its end (or HALT); returns the statistics. */
+    public SentronStats run(String pinning) {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats); PerfCounters perf = PerfCounters.start()) {
+            dispatch(s);
+            s.drain();
+            long wall = System.nanoTime() - t0;
+            long cpu = mx.getCurrentThreadCpuTime() - cpu0;
+            long[] hw = perf.elapsed();
+            s.close();
+            SentronStats.HardwareCounts counts = hw == null
+                    ? new SentronStats.HardwareCounts(perf.status(), -1, -1, -1, -1)
+                    : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
+            return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
+                    ppt.cacheHits(), ppt.cacheMisses(), sStats.waitStallNanos, sStats.issueStallNanos,
+                    sStats.workerBusyNanos, wall, cpu, sStats.workerCpuNanos, pinning, counts);
+        }
+    }
+
+    private void dispatch(SPipe s) {
+        Siw[] code = this.code;
+        int pc = 0;
+        int n = code.length;
+        while (pc < n) {
+            Siw w = code[pc];
+            if (w.sync()) {
+                s.drain();
+            } else if (w.waitS() != 0) {
+                s.waitTags(w.waitS());
+            }
+            SOp sop = w.s();
+            DOp dop = w.d();
+            COp cop = w.c();
+            boolean hasS = !sop.opcode().isNop();
+            Plan plan = plans[pc];
+            if (hasS && plan != Plan.S_LAST) {
+                s.issue(sop, pc);
+                sOps++;
+                if (plan == Plan.S_FIRST_SYNC) {
+                    s.drain();
+                }
+            }
+            if (plan == Plan.C_FIRST) {
+                comm(cop, pc, s);
+            }
+            if (!dop.opcode().isNop()) {
+                try {
+                    flops += dPipe.flops(dop);
+                    dPipe.execute(dop);
+                } catch (VtpuRuntimeException e) {
+                    throw fault(pc, "D", e);
+                }
+                dOps++;
+            }
+            if (plan != Plan.C_FIRST) {
+                comm(cop, pc, s);
+            }
+            if (hasS && plan == Plan.S_LAST) {
+                s.issue(sop, pc);
+                sOps++;
+            }
+            siws++;
+            pc++;
+            if (cop instanceof CBranch b) {
+                cOps++;
+                long[] r = regs.scalars;
+                switch (b.opcode()) {
+                    case LOOP -> {
+                        if (--r[b.reg()] > 0) {
+                            pc = (int) b.target();
+                        }
+                    }
+                    case BRZ -> {
+                        if (r[b.reg()] == 0) {
+                            pc = (int) b.target();
+                        }
+                    }
+                    case BRNZ -> {
+                        if (r[b.reg()] != 0) {
+                            pc = (int) b.target();
+                        }
+                    }
+                    case JMP -> pc = (int) b.target();
+                    default -> pc = n;
+                }
+            }
+        }
+    }
+
+    private VtpuRuntimeException fault(int pc, String slot, VtpuRuntimeException e) {
+        return new VtpuRuntimeException("sentron " + id + ", SIW " + pc + ", " + slot + " slot: " + e.getMessage(), e);
+    }
+
+    private List<Integer> members(int group, Opcode op) {
+        List<Integer> m = groups.get(group);
+        if (m == null) {
+            throw new VtpuRuntimeException(op.mnemonic() + ": group " + group + " is not declared");
+        }
+        return m;
+    }
+
+    private static Transport.Message message(Tile t) {
+        return new Transport.Message(t.rows(), t.cols(), t.toArray());
+    }
+
+    private void comm(COp cop, int pc, SPipe s) {
+        if (!(cop instanceof CComm c)) {
+            return;
+        }
+        cOps++;
+        try {
+            Tile[] tiles = regs.tiles;
+            switch (c.opcode()) {
+                case SEND -> {
+                    Tile t = tiles[c.tile()];
+                    if (t.isEmpty()) {
+                        throw new VtpuRuntimeException("SEND: T" + c.tile() + " has not been written");
+                    }
+                    if (c.peer() >= count) {
+                        throw new VtpuRuntimeException("SEND: sentron " + c.peer() + " does not exist (" + count + " run)");
+                    }
+                    transport.send(id, c.peer(), c.channel(), message(t));
+                    cBytes += 4L * t.size();
+                }
+                case RECV -> {
+                    if (c.peer() >= count) {
+                        throw new VtpuRuntimeException("RECV: sentron " + c.peer() + " does not exist (" + count + " run)");
+                    }
+                    Transport.Message m = transport.receive(id, c.peer(), c.channel());
+                    if (m.rows() != c.rows() || m.cols() != c.cols()) {
+                        throw new VtpuRuntimeException("RECV: the tile from sentron " + c.peer() + " is " + m.rows() + "x"
+                                + m.cols() + ", expected " + c.rows() + "x" + c.cols());
+                    }
+                    tiles[c.tile()].set(m.rows(), m.cols(), m.data());
+                    cBytes += 4L * m.data().length;
+                }
+                case BAR -> transport.barrier(id, members(c.group(), c.opcode()), c.group());
+                case FENCE -> s.drain(); // earlier S ops retire before any later C op issues
+                case REDUCE -> {
+                    Tile t = tiles[c.tile()];
+                    transport.allReduce(id, members(c.group(), c.opcode()), c.group(), ReduceOp.ofCode(c.mode()), t.data(), t.size());
+                    cBytes += 4L * t.size();
+                }
+                case CAST -> {
+                    Tile t = tiles[c.tile()];
+                    Transport.Message mine = t.isEmpty() ? new Transport.Message(0, 0, new float[0]) : message(t);
+                    Transport.Message m = transport.broadcast(id, members(c.group(), c.opcode()), c.group(), c.peer(), mine);
+                    if (m.rows() != c.rows() || m.cols() != c.cols()) {
+                        throw new VtpuRuntimeException("CAST: the root's tile is " + m.rows() + "x" + m.cols() + ", expected "
+                                + c.rows() + "x" + c.cols());
+                    }
+                    t.set(m.rows(), m.cols(), m.data());
+                    cBytes += 4L * m.data().length;
+                }
+                case ALLGATHER -> {
+                    Tile src = tiles[c.src()];
+                    Transport.Message m = transport.allGather(id, members(c.group(), c.opcode()), c.group(), message(src));
+                    if (m.rows() != c.rows() || m.cols() != c.cols()) {
+                        throw new VtpuRuntimeException("ALLGATHER: the result is " + m.rows() + "x" + m.cols() + ", the op says "
+                                + c.rows() + "x" + c.cols());
+                    }
+                    tiles[c.tile()].set(m.rows(), m.cols(), m.data());
+                    cBytes += 4L * m.data().length;
+                }
+                default -> throw new IllegalStateException(c.opcode().name());
+            }
+        } catch (VtpuRuntimeException e) {
+            throw fault(pc, "C", e);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package ai.vtpu.runtime.telemetry;
+
+import java.util.List;
+import java.util.Locale;
+
+/** The statistics of one run: per sentron, and their totals; formatted as a table or as JSON. */
+public record RunStats(List<SentronStats> sentrons, long wallNanos) {
+
+    public long total(java.util.function.ToLongFunction<SentronStats> f) {
+        return sentrons.stream().mapToLong(f).sum();
+    }
+
+    public double gflops() {
+        return total(SentronStats::flops) / (double) wallNanos;
+    }
+
+    /**
+     * Useful FLOP per cycle of the D threads: FLOPs over (D CPU time x clock). {@code clockGHz} is the clock
+     * measured in the same run ({@link ClockProbe}); the figure is labelled as derived from it.
+     */
+    public double flopPerCycle(double clockGHz) {
+        double cycles = total(SentronStats::dCpuNanos) * clockGHz;
+        return cycles == 0 ? 0 : total(SentronStats::flops) / cycles;
+    }
+
+    /** The hardware-counter line: measured counts where the PMU gave them, else the reason. */
+    public String hardware() {
+        SentronStats.HardwareCounts h = sentrons.get(0).hw();
+        if (!h.available()) {
+            return h.status();
+        }
+        long cycles = total(s -> s.hw().cycles());
+        long instr = total(s -> s.hw().instructions());
+        return String.format(Locale.ROOT, "cycles %d, instructions %d (IPC %.2f), cache references %d, misses %d; "
+                + "FLOP per cycle (measured cycles) %.2f", cycles, instr, instr / (double) Math.max(1, cycles),
+                total(s -> s.hw().cacheReferences()), total(s -> s.hw().cacheMisses()),
+                total(SentronStats::flops) / (double) Math.max(1, cycles));
+    }
+
+    public String table(double clockGHz) {
+        String hw = hardware();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-8s %10s %10s %10s %10s %12s %12s %12s %8s %10s %10s %10s%n",
+                "sentron", "SIWs", "D ops", "S ops", "C ops", "FLOPs", "S bytes", "C bytes", "PPT hit", "D stall ms",
+                "wall ms", "D cpu ms"));
+        for (SentronStats s : sentrons) {
+            sb.append(String.format(Locale.ROOT, "%-8d %10d %10d %10d %10d %12d %12d %12d %7.1f%% %10.2f %10.2f %10.2f%n",
+                    s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(),
+                    100 * s.pptHitRate(), s.dStallNanos() / 1e6, s.wallNanos() / 1e6, s.dCpuNanos() / 1e6));
+        }
+        sb.append(String.format(Locale.ROOT, "wall %.3f ms, %.2f GFLOP/s useful%n", wallNanos / 1e6, gflops()));
+        sb.append(String.format(Locale.ROOT,
+                "FLOP per cycle (derived: FLOPs / (D-thread CPU time x %.2f GHz clock measured in this run)): %.2f of 64 peak%n",
+                clockGHz, flopPerCycle(clockGHz)));
+        sb.append("hardware counters: ").append(hw).append('\n');
+        for (SentronStats s : sentrons) {
+            sb.append("sentron ").append(s.sentron()).append(": ").append(s.pinning()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    public String json(double clockGHz) {
+        String hw = hardware();
+        StringBuilder sb = new StringBuilder("{\"wallNanos\":").append(wallNanos)
+                .append(",\"gflops\":").append(String.format(Locale.ROOT, "%.4f", gflops()))
+                .append(",\"clockGHzMeasured\":").append(String.format(Locale.ROOT, "%.4f", clockGHz))
+                .append(",\"flopPerCycleDerived\":").append(String.format(Locale.ROOT, "%.4f", flopPerCycle(clockGHz)))
+                .append(",\"hardwareCounters\":\"").append(hw.replace("\"", "'")).append("\",\"sentrons\":[");
+        for (int i = 0; i < sentrons.size(); i++) {
+            SentronStats s = sentrons.get(i);
+            sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                    "{\"sentron\":%d,\"siws\":%d,\"dOps\":%d,\"sOps\":%d,\"cOps\":%d,\"flops\":%d,\"sBytes\":%d,\"cBytes\":%d,"
+                            + "\"prefetchBytes\":%d,\"pptHits\":%d,\"pptMisses\":%d,\"dStallNanos\":%d,\"dIssueStallNanos\":%d,"
+                            + "\"sBusyNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\"}",
+                    s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(), s.prefetchBytes(),
+                    s.pptHits(), s.pptMisses(), s.dStallNanos(), s.dIssueStallNanos(), s.sBusyNanos(), s.wallNanos(),
+                    s.dCpuNanos(), s.sCpuNanos(), s.pinning()));
+        }
+        return sb.append("]}").toString();
+    }
+}

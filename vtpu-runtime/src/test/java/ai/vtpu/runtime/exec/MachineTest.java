@@ -1,0 +1,210 @@
+package ai.vtpu.runtime.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.vtpu.isa.asm.Assembler;
+import ai.vtpu.isa.asm.Loader;
+import ai.vtpu.isa.program.Program;
+import ai.vtpu.runtime.VtpuRuntimeException;
+import ai.vtpu.runtime.telemetry.RunStats;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Whole programs on 1..N sentrons against plain-Java references. */
+class MachineTest {
+    private final Random rnd = new Random(7);
+
+    static Program example(String name) {
+        return Loader.load(Path.of("..", "examples", name)).program();
+    }
+
+    private HostTensor random(int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return new HostTensor(java.util.Arrays.stream(shape).boxed().toList(), v);
+    }
+
+    static float[] matmul(float[] a, float[] b, int m, int k, int n) {
+        float[] c = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * b[p * n + j];
+                }
+                c[i * n + j] = (float) s;
+            }
+        }
+        return c;
+    }
+
+    static void close(float[] expected, float[] actual, double tol) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            if (Math.abs(expected[i] - actual[i]) > tol * Math.max(1, Math.abs(expected[i]))) {
+                fail("element " + i + ": expected " + expected[i] + ", got " + actual[i]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void theGemmExampleComputesAB(int sentrons) {
+        HostTensor a = random(256, 256);
+        HostTensor b = random(256, 256);
+        Machine.Result r = Machine.run(example("gemm.siwa"), Map.of("A", a, "B", b), Machine.Options.of(sentrons));
+        close(matmul(a.data(), b.data(), 256, 256, 256), r.outputs().get("C").data(), 1e-4);
+        RunStats s = r.stats();
+        assertEquals(sentrons, s.sentrons().size());
+        assertEquals(2L * 256 * 256 * 256 * sentrons, s.total(x -> x.flops()), "every sentron runs the whole GEMM");
+        assertTrue(s.total(x -> x.sBytes()) >= 3L * 256 * 256 * 4, "S moved at least A, B and C");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 4})
+    void theMlpExampleSplitsRowsAcrossSentrons(int sentrons) {
+        HostTensor x = random(128, 256);
+        HostTensor w = random(256, 128);
+        HostTensor bias = random(1, 128);
+        Machine.Result r = Machine.run(example("mlp.siwa"), Map.of("x", x, "W", w, "b", bias), Machine.Options.of(sentrons));
+        float[] y = matmul(x.data(), w.data(), 128, 256, 128);
+        for (int i = 0; i < y.length; i++) {
+            y[i] = Math.max(0, y[i] + bias.data()[i % 128]);
+        }
+        close(y, r.outputs().get("y").data(), 1e-4);
+    }
+
+    @Test
+    void vectorAndReferenceKernelsAgreeOnTheMlp() {
+        Map<String, HostTensor> in = Map.of("x", random(128, 256), "W", random(256, 128), "b", random(1, 128));
+        float[] v = Machine.run(example("mlp.siwa"), in, Machine.Options.of(1)).outputs().get("y").data();
+        float[] s = Machine.run(example("mlp.siwa"), in, new Machine.Options(1, true, 10_000, false)).outputs().get("y").data();
+        close(s, v, 1e-4);
+    }
+
+    @Test
+    void collectivesAreBitIdenticalOnEveryMember() {
+        String src = """
+                .tensor out f32[4, 8] @1.1.1/1.1.1/1.1.1 output split=rows
+                .tensor gathered f32[4, 16] @1.1.1/1.1.1/1.1.2 output split=rows
+                S: SID R1 ^0
+                wait s0 | D: FILL T1, 1x8, 0.5 | S: CSET P0, out
+                D: FILL T2, 1x8, 1.0
+                D: MUL T3, T1, T1
+                C: REDUCE T3, 0, sum ^0
+                wait c0 | D: ADD T4, T3, T2 | C: BAR 0
+                S: SCATTER T4, P0, 1x8
+                C: ALLGATHER T5, T4, 0, 4x8 ^1
+                wait c1 | D: TRN T6, T5
+                D: NOP
+                """;
+        // Four sentrons each contribute 0.25; the sum 1.0 plus 1.0 is 2.0 on every member.
+        Program p = Assembler.assemble(src, "coll.siwa").program();
+        Machine.Result r = Machine.run(p, Map.of(), Machine.Options.of(4));
+        float[] out = r.outputs().get("out").data();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(2.0f, out[i * 8], "row of sentron " + i);
+        }
+    }
+
+    @Test
+    void sendAndReceiveMoveTilesBetweenSentrons() {
+        String src = """
+                .tensor out f32[2, 4] @1.1.1/1.1.1/1.1.1 output split=rows
+                S: SID R1 ^0
+                S: CSET P0, out
+                wait s0 | C: BRNZ R1, receiver
+                D: FILL T1, 1x4, 3.0
+                C: SEND T1, 1, 7
+                S: SCATTER T1, P0, 1x4 ^1
+                wait s1 | C: HALT
+                receiver: C: RECV T2, 0, 7, 1x4 ^0
+                wait c0 | D: MUL T2, T2, 2.0
+                S: SCATTER T2, P0, 1x4
+                """;
+        Machine.Result r = Machine.run(Assembler.assemble(src, "p2p.siwa").program(), Map.of(), Machine.Options.of(2));
+        assertEquals(List.of(3f, 3f, 3f, 3f, 6f, 6f, 6f, 6f),
+                java.util.Arrays.asList(box(r.outputs().get("out").data())));
+    }
+
+    private static Float[] box(float[] a) {
+        Float[] b = new Float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = a[i];
+        }
+        return b;
+    }
+
+    @Test
+    void aPeerThatNeverSendsIsAnErrorNotAHang() {
+        String src = "S: SID R1 ^0\nwait s0 | C: BRZ R1, done\nC: RECV T1, 0, 1, 2x2\ndone: C: HALT\n";
+        VtpuRuntimeException e = assertThrows(VtpuRuntimeException.class, () -> Machine.run(
+                Assembler.assemble(src, "t.siwa").program(), Map.of(), new Machine.Options(2, false, 300, false)));
+        assertTrue(e.getMessage().contains("no tile from sentron 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("SIW 2"), e.getMessage());
+    }
+
+    @Test
+    void aMissingPageIsAFaultNamingTheSiw() {
+        String src = "S: CSET P0, 7.7.7/7.7.7/7.7.7\nS: GATHER T1, P0, 4x4 ^0\nwait s0 | D: RELU T2, T1\n";
+        VtpuRuntimeException e = assertThrows(VtpuRuntimeException.class,
+                () -> Machine.run(Assembler.assemble(src, "t.siwa").program(), Map.of(), Machine.Options.of(1)));
+        assertTrue(e.getMessage().contains("SIW 1") && e.getMessage().contains("no page at 7.7.7/7.7.7/7.7.7"), e.getMessage());
+    }
+
+    @Test
+    void inputsAreCheckedAgainstTheDeclarations() {
+        Program gemm = example("gemm.siwa");
+        HostTensor a = random(256, 256);
+        assertTrue(assertThrows(VtpuRuntimeException.class, () -> Machine.run(gemm, Map.of("A", a), Machine.Options.of(1)))
+                .getMessage().contains("input B"));
+        assertTrue(assertThrows(VtpuRuntimeException.class,
+                () -> Machine.run(gemm, Map.of("A", a, "B", random(256, 255)), Machine.Options.of(1)))
+                .getMessage().contains("shape [256, 255]"));
+        assertTrue(assertThrows(VtpuRuntimeException.class,
+                () -> Machine.run(gemm, Map.of("A", a, "B", a, "C", a), Machine.Options.of(1)))
+                .getMessage().contains("not input"));
+    }
+
+    @Test
+    void anInvalidProgramIsRefused() {
+        Program p = Assembler.assemble("S: CSET P0, 1.1.1/1.1.1/1.1.1\nS: GATHER T1, P0, 8x8\nD: RELU T2, T1\n", "t.siwa").program();
+        VtpuRuntimeException e = assertThrows(VtpuRuntimeException.class, () -> Machine.run(p, Map.of(), Machine.Options.of(1)));
+        assertTrue(e.getMessage().contains("VTPU-1051"), e.getMessage());
+    }
+
+    @Test
+    void allocScatterGatherFreeRoundTripsThroughMemory() {
+        String src = """
+                .tensor out f32[3, 5] @1.1.1/1.1.1/1.1.1 output
+                S: CSET P1, 2.1.1/1.1.1/1.1.1
+                S: ALLOC P1, bf16, 3x5
+                D: FILL T1, 3x5, 1.00390625
+                S: SCATTER T1, P1, 3x5
+                S: SCATTER T1, P1, 3x5, add
+                S: GATHER T2, P1, 3x5 ^0
+                wait s0 | S: FREE P1
+                S: CSET P0, out
+                S: SCATTER T2, P0, 3x5
+                """;
+        Machine.Result r = Machine.run(Assembler.assemble(src, "t.siwa").program(), Map.of(), Machine.Options.of(1));
+        // 1.00390625 is not a bf16 value: it rounds to 1.0; 1.0 + 1.0 = 2.0.
+        for (float v : r.outputs().get("out").data()) {
+            assertEquals(2.0f, v);
+        }
+    }
+}
