@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = VtpuCommand.Version.class,
         description = "vTPU: a software-defined TPU on commodity CPU hosts.",
-        subcommands = {AsmCommand.class, DisasmCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AsmCommand.class, DisasmCommand.class, CheckCommand.class, RunCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class VtpuCommand implements Runnable {
     public static final int EXIT_INPUT = 1;
     public static final int EXIT_INTERNAL = 3;
@@ -46,6 +47,14 @@ public final class VtpuCommand implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            if (ex instanceof ai.vtpu.runtime.VtpuRuntimeException e) {
+                err.println("error: " + e.getMessage());
+                if (verbose) {
+                    e.printStackTrace(err);
+                }
+                err.flush();
+                return EXIT_INPUT;
+            }
             if (ex instanceof IsaException e) {
                 for (String line : e.getMessage().split("\n")) {
                     err.println(line.startsWith("(") ? line : "error: " + line);

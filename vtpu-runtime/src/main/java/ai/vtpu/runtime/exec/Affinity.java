@@ -26,6 +26,20 @@ final class Affinity {
         }
     }
 
+    /** Lets the calling thread run on every CPU again (threads inherit the affinity of their creator). */
+    static void unpin() {
+        if (SETAFFINITY == null) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(128);
+            mask.fill((byte) 0xFF);
+            int rc = (int) SETAFFINITY.invokeExact(0, 128L, mask);
+        } catch (Throwable e) {
+            // staying pinned is harmless, only slower
+        }
+    }
+
     /** @return "cpu N" when pinned, otherwise the reason it is not */
     static String pin(int cpu) {
         if (SETAFFINITY == null) {

@@ -30,7 +30,11 @@ final class SExec implements SPipe.Executor {
     long prefetchedBytes;
     long prefetchSink;
 
-    SExec(Registers regs, PhextPageTable ppt, int sentron, int sentrons) {
+    /** Whether GATHER also lays each tile out as a matmul B operand (worth it when S has a core to itself). */
+    private final boolean preparePanels;
+
+    SExec(Registers regs, PhextPageTable ppt, int sentron, int sentrons, boolean preparePanels) {
+        this.preparePanels = preparePanels;
         this.regs = regs;
         this.ppt = ppt;
         this.sentron = sentron;
@@ -124,6 +128,9 @@ final class SExec implements SPipe.Executor {
             }
         }
         bytesMoved += (long) rows * cols * page.dtype().bytes();
+        if (preparePanels) {
+            ai.vtpu.runtime.kernel.VectorKernels.preparePanels(tile);
+        }
     }
 
     private void scatter(STile t, PhextAddress at, Page page) {

@@ -14,7 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class SPipe implements AutoCloseable {
     private static final int CAPACITY = 64;
-    private static final long SPIN_NANOS = 20_000;
+    /** Busy-wait this long, then yield (the other thread may share the core) until YIELD_NANOS, then park. */
+    private static final long SPIN_NANOS = 5_000;
+    private static final long YIELD_NANOS = 100_000;
     private static final VarHandle RETIRED;
     private static final VarHandle ISSUED;
 
@@ -127,8 +129,11 @@ final class SPipe implements AutoCloseable {
             if (fault != null) {
                 return;
             }
-            if (System.nanoTime() - start < SPIN_NANOS) {
+            long waited = System.nanoTime() - start;
+            if (waited < SPIN_NANOS) {
                 Thread.onSpinWait();
+            } else if (waited < YIELD_NANOS) {
+                Thread.yield();
             } else {
                 parkedIssuer = Thread.currentThread();
                 if (retiredAcquire() < target && fault == null) {
@@ -147,6 +152,7 @@ final class SPipe implements AutoCloseable {
     }
 
     private void workLoop() {
+        Affinity.unpin(); // not on the D pipe's core: the S pipe is the other hardware thread's work
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long next = 0;
         while (true) {
@@ -156,8 +162,11 @@ final class SPipe implements AutoCloseable {
                     stats.workerCpuNanos = mx.getCurrentThreadCpuTime();
                     return;
                 }
-                if (System.nanoTime() - start < SPIN_NANOS) {
+                long waited = System.nanoTime() - start;
+                if (waited < SPIN_NANOS) {
                     Thread.onSpinWait();
+                } else if (waited < YIELD_NANOS) {
+                    Thread.yield();
                 } else {
                     parkedWorker = Thread.currentThread();
                     if ((long) ISSUED.getAcquire(this) <= next && !stopping) {

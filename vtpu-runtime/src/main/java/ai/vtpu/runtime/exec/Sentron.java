@@ -67,7 +67,10 @@ public final class Sentron {
         }
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles);
-        this.sExec = new SExec(regs, ppt, id, count);
+        // With a spare hardware thread per sentron, the S pipe also prepares gathered tiles for MMA.
+        boolean spare = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels
+                && 2 * count <= Runtime.getRuntime().availableProcessors();
+        this.sExec = new SExec(regs, ppt, id, count, spare);
         this.transport = transport;
         for (int g = 0; g < 256; g++) {
             groups.add(null);

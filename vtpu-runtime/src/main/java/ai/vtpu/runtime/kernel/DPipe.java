@@ -161,7 +161,12 @@ public final class DPipe {
         if (alias && !zero) {
             System.arraycopy(d.data(), 0, c, 0, m * n);
         }
-        kernels.mma(a.data(), a.rows(), a.cols(), ta, b.data(), b.rows(), b.cols(), tb, c, zero);
+        float[] panels = tb ? null : b.panels();
+        if (panels != null) {
+            kernels.mma(a.data(), a.rows(), a.cols(), ta, b.data(), b.rows(), b.cols(), panels, c, zero);
+        } else {
+            kernels.mma(a.data(), a.rows(), a.cols(), ta, b.data(), b.rows(), b.cols(), tb, c, zero);
+        }
         if (alias) {
             d.swap(scratch);
         }

@@ -15,6 +15,14 @@ public interface Kernels {
     /** {@code c[m x n] = (zero ? 0 : c) + op(a) . op(b)}; a is stored ar x ac, b br x bc; op = transpose when ta/tb. */
     void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, boolean tb, float[] c, boolean zero);
 
+    /**
+     * The same product with op(B) = B already in the panel form {@link VectorKernels#preparePanels} made; the
+     * default ignores the panels (the reference needs none).
+     */
+    default void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, float[] bPanels, float[] c, boolean zero) {
+        mma(a, ar, ac, ta, b, br, bc, false, c, zero);
+    }
+
     /** Elementwise unary ops (MOV, NEG ... RECIP); d may be a. */
     void unary(Opcode op, float[] a, float[] d, int n);
 

@@ -12,6 +12,10 @@ public final class Tile {
     private float[] data;
     private int rows;
     private int cols;
+    /** Bumped on every write; a prepared form is valid while its version matches. */
+    private int version;
+    private float[] panels;
+    private int panelsVersion = -1;
 
     /** The values; valid for {@code rows() * cols()} elements. */
     public float[] data() {
@@ -41,11 +45,31 @@ public final class Tile {
         }
         rows = r;
         cols = c;
+        version++;
         return data;
+    }
+
+    /** The tile as a matmul B operand in column panels, when the S pipe prepared it after the last write; else null. */
+    public float[] panels() {
+        return panelsVersion == version ? panels : null;
+    }
+
+    /** Space for the panel form; the caller fills it and then calls {@link #panelsReady()}. */
+    float[] panelSpace() {
+        if (panels == null) {
+            panels = new float[CAPACITY + Tile.MAX * 64];
+        }
+        return panels;
+    }
+
+    void panelsReady() {
+        panelsVersion = version;
     }
 
     /** Exchanges contents and shapes with another tile (no copy). */
     public void swap(Tile other) {
+        version++;
+        other.version++;
         float[] d = data;
         data = other.data;
         other.data = d;

@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The D ops with the Vector API. The matmul packs op(A) into panels of {@value #MR} rows and op(B) into
- * panels of two vectors' width, and runs a register-blocked {@value #MR} x 2-vector micro-kernel whose
- * accumulators stay in registers over the whole inner dimension; edge tiles go through a small buffer.
+ * The D ops with the Vector API. The matmul packs op(B) into panels of two vectors' width and runs a
+ * register-blocked {@value #MR} x 2-vector micro-kernel that reads op(A) in place (either layout, by
+ * strides) and keeps its accumulators in registers over the whole inner dimension; the last rows and
+ * columns of ragged tiles go through a small zero-padded buffer.
  * Holds scratch space: one instance per sentron (not thread-safe).
  */
 public final class VectorKernels implements Kernels {
@@ -21,7 +22,7 @@ public final class VectorKernels implements Kernels {
     static final int MR = 6;
     static final int NR = 2 * L;
 
-    private final float[] packedA = new float[(Tile.MAX + MR) * Tile.MAX];
+    private final float[] packedA = new float[MR * Tile.MAX];
     private final float[] packedB = new float[Tile.MAX * NR];
     private final float[] edge = new float[MR * NR];
     private final float[] expandB = new float[Tile.CAPACITY];
@@ -29,6 +30,38 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, boolean tb, float[] c, boolean zero) {
+        mma(a, ar, ac, ta, b, br, bc, tb, null, c, zero);
+    }
+
+    @Override
+    public void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, float[] bPanels, float[] c, boolean zero) {
+        mma(a, ar, ac, ta, b, br, bc, false, bPanels, c, zero);
+    }
+
+    /**
+     * Writes {@code t} as a B operand in column panels: panel p holds columns [p*NR, p*NR + NR) of every row,
+     * zero-padded, at offset p * rows * NR. The S pipe calls this after a GATHER so MMA need not pack.
+     */
+    public static void preparePanels(Tile t) {
+        int k = t.rows();
+        int n = t.cols();
+        float[] b = t.data();
+        float[] out = t.panelSpace();
+        for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
+            int nr = Math.min(NR, n - j0);
+            int base = panel * k * NR;
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(b, p * n + j0, out, base + p * NR, nr);
+                if (nr < NR) {
+                    Arrays.fill(out, base + p * NR + nr, base + (p + 1) * NR, 0f);
+                }
+            }
+        }
+        t.panelsReady();
+    }
+
+    private void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, boolean tb, float[] bPanels, float[] c,
+                     boolean zero) {
         int m = ta ? ac : ar;
         int k = ta ? ar : ac;
         int n = tb ? br : bc;
@@ -38,42 +71,57 @@ public final class VectorKernels implements Kernels {
         if (k == 0) {
             return;
         }
-        packA(a, ac, ta, m, k);
-        for (int j0 = 0; j0 < n; j0 += NR) {
+        // op(A)(i, p) = a[i * rs + p * ps]: the micro-kernel reads A in place, six rows at a time.
+        int rs = ta ? 1 : ac;
+        int ps = ta ? ac : 1;
+        int fullRows = m - m % MR;
+        boolean tail = fullRows < m;
+        if (tail) {
+            packTailRows(a, rs, ps, fullRows, m, k);
+        }
+        for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
             int nr = Math.min(NR, n - j0);
-            packB(b, bc, tb, j0, nr, k);
-            for (int i0 = 0; i0 < m; i0 += MR) {
-                int mr = Math.min(MR, m - i0);
-                if (mr == MR && nr == NR) {
-                    kernel(i0 * k, k, c, i0 * n + j0, n);
+            float[] bp = packedB;
+            int bo = 0;
+            if (bPanels != null) {
+                bp = bPanels;
+                bo = panel * k * NR;
+            } else {
+                packB(b, bc, tb, j0, nr, k);
+            }
+            for (int i0 = 0; i0 < fullRows; i0 += MR) {
+                if (nr == NR) {
+                    micro(a, i0 * rs, rs, ps, bp, bo, k, c, i0 * n + j0, n);
                 } else {
                     Arrays.fill(edge, 0f);
-                    kernel(i0 * k, k, edge, 0, NR);
-                    for (int r = 0; r < mr; r++) {
-                        int row = (i0 + r) * n + j0;
-                        for (int q = 0; q < nr; q++) {
-                            c[row + q] += edge[r * NR + q];
-                        }
-                    }
+                    micro(a, i0 * rs, rs, ps, bp, bo, k, edge, 0, NR);
+                    addEdge(c, n, i0, MR, j0, nr);
                 }
+            }
+            if (tail) {
+                Arrays.fill(edge, 0f);
+                micro(packedA, 0, k, 1, bp, bo, k, edge, 0, NR);
+                addEdge(c, n, fullRows, m - fullRows, j0, nr);
             }
         }
     }
 
-    /** packedA[(i0/MR)*MR*k + p*MR + r] = op(A)(i0 + r, p), zero past the last row. */
-    private void packA(float[] a, int ac, boolean ta, int m, int k) {
-        for (int i0 = 0; i0 < m; i0 += MR) {
-            int base = i0 * k;
-            int mr = Math.min(MR, m - i0);
+    private void addEdge(float[] c, int n, int i0, int mr, int j0, int nr) {
+        for (int r = 0; r < mr; r++) {
+            int row = (i0 + r) * n + j0;
+            for (int q = 0; q < nr; q++) {
+                c[row + q] += edge[r * NR + q];
+            }
+        }
+    }
+
+    /** The last m % MR rows of op(A), zero-padded to MR rows, row-major with row stride k. */
+    private void packTailRows(float[] a, int rs, int ps, int from, int m, int k) {
+        Arrays.fill(packedA, 0, MR * k, 0f);
+        for (int i = from; i < m; i++) {
+            int o = (i - from) * k;
             for (int p = 0; p < k; p++) {
-                int o = base + p * MR;
-                for (int r = 0; r < mr; r++) {
-                    int i = i0 + r;
-                    packedA[o + r] = ta ? a[p * ac + i] : a[i * ac + p];
-                }
-                for (int r = mr; r < MR; r++) {
-                    packedA[o + r] = 0f;
-                }
+                packedA[o + p] = a[i * rs + p * ps];
             }
         }
     }
@@ -98,10 +146,12 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** out[MR x NR at off, row stride ldc] += packedA block . packedB panel. */
-    private void kernel(int aoff, int k, float[] out, int off, int ldc) {
-        float[] ap = packedA;
-        float[] bp = packedB;
+    /**
+     * out[MR x NR at off, row stride ldc] += op(A)[MR rows from aoff] . packedB panel. Static, one local per
+     * value, stores written out: passing vectors to a call that is not inlined would box them all, and
+     * C2 keeps the twelve accumulators in registers only this way.
+     */
+    private static void micro(float[] a, int aoff, int rs, int ps, float[] bp, int boff, int k, float[] out, int off, int ldc) {
         FloatVector c00 = FloatVector.zero(SP);
         FloatVector c01 = FloatVector.zero(SP);
         FloatVector c10 = FloatVector.zero(SP);
@@ -114,42 +164,53 @@ public final class VectorKernels implements Kernels {
         FloatVector c41 = FloatVector.zero(SP);
         FloatVector c50 = FloatVector.zero(SP);
         FloatVector c51 = FloatVector.zero(SP);
-        int ao = aoff;
-        int bo = 0;
-        for (int p = 0; p < k; p++, ao += MR, bo += NR) {
+        int o0 = aoff;
+        int o1 = aoff + rs;
+        int o2 = aoff + 2 * rs;
+        int o3 = aoff + 3 * rs;
+        int o4 = aoff + 4 * rs;
+        int o5 = aoff + 5 * rs;
+        int bo = boff;
+        for (int p = 0; p < k; p++, bo += NR, o0 += ps, o1 += ps, o2 += ps, o3 += ps, o4 += ps, o5 += ps) {
             FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
             FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
-            FloatVector x = FloatVector.broadcast(SP, ap[ao]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SP, ap[ao + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SP, ap[ao + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SP, ap[ao + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SP, ap[ao + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SP, ap[ao + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
+            FloatVector a0 = FloatVector.broadcast(SP, a[o0]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(SP, a[o1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(SP, a[o2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(SP, a[o3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(SP, a[o4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(SP, a[o5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
         }
         int r = off;
-        store(c00, c01, out, r);
-        store(c10, c11, out, r += ldc);
-        store(c20, c21, out, r += ldc);
-        store(c30, c31, out, r += ldc);
-        store(c40, c41, out, r += ldc);
-        store(c50, c51, out, r + ldc);
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, float[] out, int o) {
-        v0.add(FloatVector.fromArray(SP, out, o)).intoArray(out, o);
-        v1.add(FloatVector.fromArray(SP, out, o + L)).intoArray(out, o + L);
+        c00.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c01.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c10.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c11.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c20.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c21.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c30.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c31.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c40.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c41.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c50.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c51.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
     }
 
     // ------------------------------------------------------------------ elementwise
