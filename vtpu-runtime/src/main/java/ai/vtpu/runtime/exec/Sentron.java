@@ -56,6 +56,7 @@ public final class Sentron {
     private long cOps;
     private long flops;
     private long cBytes;
+    private long cNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
         this.id = id;
@@ -130,7 +131,7 @@ public final class Sentron {
                     : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits(), ppt.cacheMisses(), sStats.waitStallNanos, sStats.issueStallNanos,
-                    sStats.workerBusyNanos, wall, cpu, sStats.workerCpuNanos, pinning, counts);
+                    sStats.workerBusyNanos, cNanos, wall, cpu, sStats.workerCpuNanos, pinning, counts);
         }
     }
 
@@ -225,6 +226,7 @@ public final class Sentron {
             return;
         }
         cOps++;
+        long t0 = System.nanoTime();
         try {
             Tile[] tiles = regs.tiles;
             switch (c.opcode()) {
@@ -283,6 +285,8 @@ public final class Sentron {
             }
         } catch (VtpuRuntimeException e) {
             throw fault(pc, "C", e);
+        } finally {
+            cNanos += System.nanoTime() - t0;
         }
     }
 }

@@ -21,7 +21,7 @@ public final class DPipe {
         this.regs = regs;
     }
 
-    /** Useful FLOPs of a D op on the current shapes (multiply-add counts 2); 0 for data movement. */
+    /** FLOPs of a D op on the current tile shapes (multiply-add counts 2, padding included); 0 for data movement. */
     public long flops(DOp op) {
         Tile a = regs[op.a()];
         return switch (op.opcode().form()) {

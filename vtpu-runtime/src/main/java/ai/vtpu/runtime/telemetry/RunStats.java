@@ -40,15 +40,16 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
     public String table(double clockGHz) {
         String hw = hardware();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-8s %10s %10s %10s %10s %12s %12s %12s %8s %10s %10s %10s%n",
+        sb.append(String.format(Locale.ROOT, "%-8s %9s %8s %8s %8s %12s %11s %10s %8s %10s %9s %9s %9s %9s%n",
                 "sentron", "SIWs", "D ops", "S ops", "C ops", "FLOPs", "S bytes", "C bytes", "PPT hit", "D stall ms",
-                "wall ms", "D cpu ms"));
+                "S busy ms", "C ms", "wall ms", "D cpu ms"));
         for (SentronStats s : sentrons) {
-            sb.append(String.format(Locale.ROOT, "%-8d %10d %10d %10d %10d %12d %12d %12d %7.1f%% %10.2f %10.2f %10.2f%n",
+            sb.append(String.format(Locale.ROOT, "%-8d %9d %8d %8d %8d %12d %11d %10d %7.1f%% %10.2f %9.2f %9.2f %9.2f %9.2f%n",
                     s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(),
-                    100 * s.pptHitRate(), s.dStallNanos() / 1e6, s.wallNanos() / 1e6, s.dCpuNanos() / 1e6));
+                    100 * s.pptHitRate(), (s.dStallNanos() + s.dIssueStallNanos()) / 1e6, s.sBusyNanos() / 1e6,
+                    s.cNanos() / 1e6, s.wallNanos() / 1e6, s.dCpuNanos() / 1e6));
         }
-        sb.append(String.format(Locale.ROOT, "wall %.3f ms, %.2f GFLOP/s useful%n", wallNanos / 1e6, gflops()));
+        sb.append(String.format(Locale.ROOT, "wall %.3f ms, %.2f GFLOP/s of D-op FLOPs (tile shapes, zero padding of edge tiles included)%n", wallNanos / 1e6, gflops()));
         sb.append(String.format(Locale.ROOT,
                 "FLOP per cycle (derived: FLOPs / (D-thread CPU time x %.2f GHz clock measured in this run)): %.2f of 64 peak%n",
                 clockGHz, flopPerCycle(clockGHz)));
@@ -71,9 +72,9 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
             sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
                     "{\"sentron\":%d,\"siws\":%d,\"dOps\":%d,\"sOps\":%d,\"cOps\":%d,\"flops\":%d,\"sBytes\":%d,\"cBytes\":%d,"
                             + "\"prefetchBytes\":%d,\"pptHits\":%d,\"pptMisses\":%d,\"dStallNanos\":%d,\"dIssueStallNanos\":%d,"
-                            + "\"sBusyNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\"}",
+                            + "\"sBusyNanos\":%d,\"cNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\"}",
                     s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(), s.prefetchBytes(),
-                    s.pptHits(), s.pptMisses(), s.dStallNanos(), s.dIssueStallNanos(), s.sBusyNanos(), s.wallNanos(),
+                    s.pptHits(), s.pptMisses(), s.dStallNanos(), s.dIssueStallNanos(), s.sBusyNanos(), s.cNanos(), s.wallNanos(),
                     s.dCpuNanos(), s.sCpuNanos(), s.pinning()));
         }
         return sb.append("]}").toString();
