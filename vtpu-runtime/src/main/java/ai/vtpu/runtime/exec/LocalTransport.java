@@ -21,6 +21,7 @@ public final class LocalTransport implements Transport {
     private final long timeoutNanos;
     private final Map<Long, ConcurrentLinkedQueue<Message>> channels = new ConcurrentHashMap<>();
     private final Map<Integer, GroupState> groups = new ConcurrentHashMap<>();
+    private volatile String aborted;
 
     public LocalTransport(long timeoutMillis) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -45,6 +46,7 @@ public final class LocalTransport implements Transport {
             if (m != null) {
                 return m;
             }
+            checkAborted();
             if (System.nanoTime() - start > timeoutNanos) {
                 throw new VtpuRuntimeException("RECV: no tile from sentron " + from + " on channel " + channel + " within "
                         + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (is the peer running, and does it SEND?)");
@@ -80,10 +82,27 @@ public final class LocalTransport implements Transport {
         return r;
     }
 
+    private void checkAborted() {
+        String why = aborted;
+        if (why != null) {
+            throw new VtpuRuntimeException("stopped: " + why);
+        }
+    }
+
+    @Override
+    public void abort(String reason) {
+        aborted = reason;
+        for (GroupState g : groups.values()) {
+            g.barrier.reset(); // waiters get BrokenBarrierException
+        }
+    }
+
     private void await(GroupState g, int group, String what) {
+        checkAborted();
         try {
             g.barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException | BrokenBarrierException e) {
+            checkAborted();
             throw new VtpuRuntimeException(what + " on group " + group + ": not every member arrived within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
         } catch (InterruptedException e) {
@@ -99,17 +118,19 @@ public final class LocalTransport implements Transport {
     }
 
     @Override
-    public void allReduce(int self, List<Integer> members, int group, ReduceOp op, float[] data, int n) {
+    public void allReduce(int self, List<Integer> members, int group, ReduceOp op, Message mine) {
         int r = rank(self, members, group);
         GroupState g = group(group, members);
-        g.slots[r] = new Message(0, n, data);
+        g.slots[r] = mine;
         await(g, group, "REDUCE");
+        int n = mine.rows() * mine.cols();
+        float[] data = mine.data();
         float[] out = new float[n];
         for (int m = 0; m < members.size(); m++) {
             Message s = g.slots[m];
-            if (s.cols() != n) {
-                throw new VtpuRuntimeException("REDUCE on group " + group + ": member " + members.get(m) + " contributes "
-                        + s.cols() + " values, this one " + n);
+            if (s.rows() != mine.rows() || s.cols() != mine.cols()) {
+                throw new VtpuRuntimeException("REDUCE on group " + group + ": member " + members.get(m) + " contributes a "
+                        + s.rows() + "x" + s.cols() + " tile, this one " + mine.rows() + "x" + mine.cols());
             }
             float[] v = s.data();
             for (int i = 0; i < n; i++) {

@@ -70,7 +70,11 @@ public final class Machine {
             for (int s = 0; s < n; s++) {
                 tables.add(new PhextPageTable());
             }
-            layout(program, n, shared, tables);
+            try {
+                layout(program, n, shared, tables);
+            } catch (OutOfMemoryError e) {
+                throw new VtpuRuntimeException("the program's tensors do not fit in memory on " + n + " sentron(s): " + e.getMessage());
+            }
             for (TensorDecl t : program.tensors()) {
                 HostTensor h = inputs.get(t.name());
                 if (h != null) {
@@ -233,7 +237,10 @@ public final class Machine {
                 try {
                     stats[id] = sentron.run(pinning);
                 } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+                    // The first failure is the one reported; the others are stopped rather than left to time out.
+                    if (failure.compareAndSet(null, e)) {
+                        transport.abort("sentron " + id + " failed");
+                    }
                 }
             });
             threads.add(t);

@@ -57,15 +57,17 @@ final class SExec implements SPipe.Executor {
                 PhextAddress at = regs.coords[t.coord()];
                 switch (t.opcode()) {
                     case GATHER -> gather(t, at, ppt.lookup(at.coord(), "GATHER"));
-                    case SCATTER -> scatter(t, at, ppt.lookup(at.coord(), "SCATTER"));
+                    case SCATTER -> scatter(t, at, writable(ppt.lookup(at.coord(), "SCATTER"), "SCATTER"));
                     default -> prefetch(t, at, ppt.lookupOrNull(at.coord()));
                 }
             }
             case SCset c -> regs.coords[c.coord()] = c.address();
             case SIndex x -> {
-                long delta = x.imm() + (x.usesRegister() ? regs.scalars[x.reg()] : 0);
                 try {
+                    long delta = Math.addExact(x.imm(), x.usesRegister() ? regs.scalars[x.reg()] : 0);
                     regs.coords[x.dst()] = regs.coords[x.src()].plus(x.dim(), delta);
+                } catch (ArithmeticException e) {
+                    throw new VtpuRuntimeException("INDEX: " + x.imm() + " + R" + x.reg() + " overflows 64 bits");
                 } catch (ai.vtpu.isa.IsaException e) {
                     throw new VtpuRuntimeException("INDEX: " + e.detail());
                 }
@@ -85,11 +87,23 @@ final class SExec implements SPipe.Executor {
                 var coord = regs.coords[p.coord()].coord();
                 switch (p.opcode()) {
                     case ALLOC -> ppt.alloc(coord, p.dtype(), p.lines(), p.columns());
-                    case FREE -> ppt.free(coord);
+                    case FREE -> {
+                        writable(ppt.lookup(coord, "FREE"), "FREE");
+                        ppt.free(coord);
+                    }
                     default -> ppt.flush(coord);
                 }
             }
         }
+    }
+
+    /** Non-split input tensors are one copy shared by every sentron, read-only (docs/ISA.md §5.2). */
+    private static Page writable(Page p, String op) {
+        if (p.shared()) {
+            throw new VtpuRuntimeException(op + ": the page at " + p.coord() + " belongs to a non-split input tensor, "
+                    + "which is read-only (declare the tensor inout to write it)");
+        }
+        return p;
     }
 
     private static long lineOf(PhextAddress at) {

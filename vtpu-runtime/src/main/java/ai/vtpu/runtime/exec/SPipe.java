@@ -89,7 +89,7 @@ final class SPipe implements AutoCloseable {
         if (op.signal() >= 0) {
             tagSeq[op.signal()] = seq + 1;
         }
-        ISSUED.setRelease(this, seq + 1);
+        ISSUED.setVolatile(this, seq + 1); // volatile: the parked-worker check below must not pass it
         Thread w = parkedWorker;
         if (w != null) {
             LockSupport.unpark(w);
@@ -129,12 +129,7 @@ final class SPipe implements AutoCloseable {
             if (fault != null) {
                 return;
             }
-            long waited = System.nanoTime() - start;
-            if (waited < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else if (waited < YIELD_NANOS) {
-                Thread.yield();
-            } else {
+            if (!spinOrYield(start)) {
                 parkedIssuer = Thread.currentThread();
                 if (retiredAcquire() < target && fault == null) {
                     LockSupport.parkNanos(100_000);
@@ -142,6 +137,35 @@ final class SPipe implements AutoCloseable {
                 parkedIssuer = null;
             }
         }
+    }
+
+    /** The first part of every wait: spin, then yield; false once the caller should park instead. */
+    private static boolean spinOrYield(long start) {
+        long waited = System.nanoTime() - start;
+        if (waited < SPIN_NANOS) {
+            Thread.onSpinWait();
+            return true;
+        }
+        if (waited < YIELD_NANOS) {
+            Thread.yield();
+            return true;
+        }
+        return false;
+    }
+
+    /** Drains and returns the fault that stopped the pipe, if any, without throwing it. */
+    VtpuRuntimeException drainQuietly() {
+        awaitRetired(issuedPlain());
+        RuntimeException f = fault;
+        if (f == null) {
+            return null;
+        }
+        return f instanceof VtpuRuntimeException v ? v : new VtpuRuntimeException("S pipe fault at SIW " + faultSiw + ": " + f, f);
+    }
+
+    /** The SIW whose S op faulted, or -1. */
+    int faultSiw() {
+        return faultSiw;
     }
 
     private void checkFault() {
@@ -162,11 +186,10 @@ final class SPipe implements AutoCloseable {
                     stats.workerCpuNanos = mx.getCurrentThreadCpuTime();
                     return;
                 }
-                long waited = System.nanoTime() - start;
-                if (waited < SPIN_NANOS) {
+                // An idle worker spins briefly and then parks: yielding here would burn the core it
+                // shares with a dispatch thread while that thread runs a long D op.
+                if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
-                } else if (waited < YIELD_NANOS) {
-                    Thread.yield();
                 } else {
                     parkedWorker = Thread.currentThread();
                     if ((long) ISSUED.getAcquire(this) <= next && !stopping) {
@@ -184,12 +207,15 @@ final class SPipe implements AutoCloseable {
                 } catch (RuntimeException e) {
                     faultSiw = siws[slot];
                     fault = e;
+                } catch (Throwable e) { // an Error must not leave the issuer waiting for ever
+                    faultSiw = siws[slot];
+                    fault = new VtpuRuntimeException("S pipe failed at SIW " + siws[slot] + ": " + e, e);
                 }
             }
             stats.workerBusyNanos += System.nanoTime() - t0;
             ops[slot] = null;
             next++;
-            RETIRED.setRelease(this, next);
+            RETIRED.setVolatile(this, next); // volatile: the parked-issuer check below must not pass it
             Thread p = parkedIssuer;
             if (p != null) {
                 LockSupport.unpark(p);

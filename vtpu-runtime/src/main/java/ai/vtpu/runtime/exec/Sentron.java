@@ -8,6 +8,7 @@ import ai.vtpu.isa.siw.COp;
 import ai.vtpu.isa.siw.DOp;
 import ai.vtpu.isa.siw.Opcode;
 import ai.vtpu.isa.siw.ReduceOp;
+import ai.vtpu.isa.siw.Regs;
 import ai.vtpu.isa.siw.SOp;
 import ai.vtpu.isa.siw.Siw;
 import ai.vtpu.runtime.VtpuRuntimeException;
@@ -29,14 +30,15 @@ import java.util.List;
 public final class Sentron {
     /** How the ops of one SIW are ordered so each reads the state from before the SIW (docs/ISA.md §1.3). */
     private enum Plan {
-        /** Issue S, run D, run C: no op of the SIW writes what another reads. */
+        /** Issue S, run D, run C: no op writes what another of the SIW reads, except C reading nothing D writes. */
         OVERLAP,
-        /** Run C before D (C reads what D writes), S issued first. */
+        /** Issue S, run C, run D: as OVERLAP, but C reads what D writes. */
         C_FIRST,
-        /** Run D (and C) first, then issue S (S writes what D or C reads). */
-        S_LAST,
-        /** S reads what D or C writes: issue S and let it retire before D. */
-        S_FIRST_SYNC
+        /**
+         * Every other case, exchanges of registers included: D, then C, then S run one after the other (S
+         * drained), and an op that reads a tile an earlier op of the SIW wrote sees a snapshot of its old value.
+         */
+        SERIAL
     }
 
     private final int id;
@@ -64,13 +66,15 @@ public final class Sentron {
         this.code = program.code().toArray(new Siw[0]);
         this.plans = new Plan[code.length];
         for (int i = 0; i < code.length; i++) {
-            plans[i] = plan(code[i], i);
+            plans[i] = plan(code[i]);
         }
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles);
         // With a spare hardware thread per sentron, the S pipe also prepares gathered tiles for MMA.
-        boolean spare = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels
-                && 2 * count <= Runtime.getRuntime().availableProcessors();
+        // -Dvtpu.panels=always|never overrides the choice (tests use it to reach both paths on any machine).
+        String panels = System.getProperty("vtpu.panels", "auto");
+        boolean spare = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels && (panels.equals("always")
+                || panels.equals("auto") && 2 * count <= Runtime.getRuntime().availableProcessors());
         this.sExec = new SExec(regs, ppt, id, count, spare);
         this.transport = transport;
         for (int g = 0; g < 256; g++) {
@@ -86,28 +90,21 @@ public final class Sentron {
         }
     }
 
-    private static Plan plan(Siw w, int index) {
+    private static Plan plan(Siw w) {
         long dr = w.d().reads();
         long dw = w.d().writes();
         long sr = w.s().reads();
         long sw = w.s().writes();
         long cr = w.c().reads();
         long cw = w.c().writes();
-        boolean sReadsOthers = (sr & (dw | cw)) != 0;
-        boolean sWritesOthers = (sw & (dr | cr)) != 0;
-        boolean cBeforeD = (cr & dw) != 0;
-        boolean dBeforeC = (dr & cw) != 0;
-        if ((sReadsOthers && sWritesOthers) || (cBeforeD && dBeforeC)) {
-            throw new VtpuRuntimeException("SIW " + index + ": its ops exchange registers with each other, which this "
-                    + "runtime cannot order; split the SIW in two");
+        boolean sIndependent = (sw & (dr | cr)) == 0 && (sr & (dw | cw)) == 0;
+        if (sIndependent && (dw & cr) == 0) {
+            return Plan.OVERLAP;
         }
-        if (sReadsOthers) {
-            return Plan.S_FIRST_SYNC;
+        if (sIndependent && (cw & dr) == 0) {
+            return Plan.C_FIRST;
         }
-        if (sWritesOthers) {
-            return Plan.S_LAST;
-        }
-        return cBeforeD ? Plan.C_FIRST : Plan.OVERLAP;
+        return Plan.SERIAL;
     }
 
     public Registers registers() {
@@ -139,6 +136,7 @@ public final class Sentron {
         Siw[] code = this.code;
         int pc = 0;
         int n = code.length;
+        long[] r = regs.scalars;
         while (pc < n) {
             Siw w = code[pc];
             if (w.sync()) {
@@ -149,52 +147,43 @@ public final class Sentron {
             SOp sop = w.s();
             DOp dop = w.d();
             COp cop = w.c();
-            boolean hasS = !sop.opcode().isNop();
-            Plan plan = plans[pc];
-            if (hasS && plan != Plan.S_LAST) {
-                s.issue(sop, pc);
-                sOps++;
-                if (plan == Plan.S_FIRST_SYNC) {
-                    s.drain();
+            // A branch reads its register as it was before this SIW, before its S op can change it.
+            long cond = cop instanceof CBranch b && b.opcode() != Opcode.JMP && b.opcode() != Opcode.HALT ? r[b.reg()] : 0;
+            try {
+                switch (plans[pc]) {
+                    case OVERLAP -> {
+                        issue(s, sop, pc);
+                        compute(dop);
+                        comm(cop, s);
+                    }
+                    case C_FIRST -> {
+                        issue(s, sop, pc);
+                        comm(cop, s);
+                        compute(dop);
+                    }
+                    case SERIAL -> serial(w, s, pc);
                 }
-            }
-            if (plan == Plan.C_FIRST) {
-                comm(cop, pc, s);
-            }
-            if (!dop.opcode().isNop()) {
-                try {
-                    flops += dPipe.flops(dop);
-                    dPipe.execute(dop);
-                } catch (VtpuRuntimeException e) {
-                    throw fault(pc, "D", e);
-                }
-                dOps++;
-            }
-            if (plan != Plan.C_FIRST) {
-                comm(cop, pc, s);
-            }
-            if (hasS && plan == Plan.S_LAST) {
-                s.issue(sop, pc);
-                sOps++;
+            } catch (VtpuRuntimeException e) {
+                throw earlierFault(s, pc, e);
             }
             siws++;
             pc++;
             if (cop instanceof CBranch b) {
                 cOps++;
-                long[] r = regs.scalars;
                 switch (b.opcode()) {
                     case LOOP -> {
-                        if (--r[b.reg()] > 0) {
+                        r[b.reg()] = cond - 1;
+                        if (cond - 1 > 0) {
                             pc = (int) b.target();
                         }
                     }
                     case BRZ -> {
-                        if (r[b.reg()] == 0) {
+                        if (cond == 0) {
                             pc = (int) b.target();
                         }
                     }
                     case BRNZ -> {
-                        if (r[b.reg()] != 0) {
+                        if (cond != 0) {
                             pc = (int) b.target();
                         }
                     }
@@ -205,14 +194,89 @@ public final class Sentron {
         }
     }
 
-    private VtpuRuntimeException fault(int pc, String slot, VtpuRuntimeException e) {
-        return new VtpuRuntimeException("sentron " + id + ", SIW " + pc + ", " + slot + " slot: " + e.getMessage(), e);
+    private void issue(SPipe s, SOp sop, int pc) {
+        if (!sop.opcode().isNop()) {
+            s.issue(sop, pc);
+            sOps++;
+        }
+    }
+
+    private void compute(DOp dop) {
+        if (!dop.opcode().isNop()) {
+            try {
+                flops += dPipe.flops(dop);
+                dPipe.execute(dop);
+            } catch (VtpuRuntimeException e) {
+                throw new VtpuRuntimeException("D slot: " + e.getMessage(), e);
+            }
+            dOps++;
+        }
+    }
+
+    /**
+     * The general order: D, then C, then S (issued and drained), each op seeing the tiles as they were
+     * before the SIW. A tile that a later op reads and an earlier op wrote is swapped with its snapshot
+     * while the later op runs (two ops never both write one register: the validator refuses that).
+     */
+    private void serial(Siw w, SPipe s, int pc) {
+        s.drain();
+        long written = w.d().writes() | w.c().writes();
+        long exposed = (w.c().reads() & w.d().writes()) | (w.s().reads() & written);
+        Tile[] snapshots = new Tile[Regs.TILES];
+        for (long rest = exposed & 0xFFFFL; rest != 0; rest &= rest - 1) {
+            int t = Long.numberOfTrailingZeros(rest);
+            snapshots[t] = new Tile();
+            if (!regs.tiles[t].isEmpty()) {
+                snapshots[t].copyFrom(regs.tiles[t]);
+            }
+        }
+        compute(w.d());
+        long cSees = w.c().reads() & w.d().writes() & 0xFFFFL;
+        swap(snapshots, cSees);
+        try {
+            comm(w.c(), s);
+        } finally {
+            swap(snapshots, cSees);
+        }
+        long sSees = w.s().reads() & written & 0xFFFFL;
+        swap(snapshots, sSees);
+        try {
+            issue(s, w.s(), pc);
+            s.drain();
+        } finally {
+            swap(snapshots, sSees);
+        }
+    }
+
+    private void swap(Tile[] snapshots, long tiles) {
+        for (long rest = tiles; rest != 0; rest &= rest - 1) {
+            int t = Long.numberOfTrailingZeros(rest);
+            regs.tiles[t].swap(snapshots[t]);
+        }
+    }
+
+    /** When a D or C op faults, an S op of an earlier SIW that faulted too is the first error: report that one. */
+    private VtpuRuntimeException earlierFault(SPipe s, int pc, VtpuRuntimeException e) {
+        if (e.getMessage().startsWith("sentron ")) {
+            return e; // an S fault, already located, surfaced by a wait or an issue
+        }
+        VtpuRuntimeException sFault = s.drainQuietly();
+        if (sFault != null && s.faultSiw() <= pc) {
+            return sFault;
+        }
+        return new VtpuRuntimeException("sentron " + id + ", SIW " + pc + ", " + e.getMessage(), e);
     }
 
     private List<Integer> members(int group, Opcode op) {
         List<Integer> m = groups.get(group);
         if (m == null) {
             throw new VtpuRuntimeException(op.mnemonic() + ": group " + group + " is not declared");
+        }
+        for (int member : m) {
+            if (member >= count) {
+                throw new VtpuRuntimeException(op.mnemonic() + ": group " + group + " lists sentron " + member + ", but only "
+                        + count + " run this program");
+            }
         }
         return m;
     }
@@ -221,7 +285,7 @@ public final class Sentron {
         return new Transport.Message(t.rows(), t.cols(), t.toArray());
     }
 
-    private void comm(COp cop, int pc, SPipe s) {
+    private void comm(COp cop, SPipe s) {
         if (!(cop instanceof CComm c)) {
             return;
         }
@@ -257,7 +321,12 @@ public final class Sentron {
                 case FENCE -> s.drain(); // earlier S ops retire before any later C op issues
                 case REDUCE -> {
                     Tile t = tiles[c.tile()];
-                    transport.allReduce(id, members(c.group(), c.opcode()), c.group(), ReduceOp.ofCode(c.mode()), t.data(), t.size());
+                    if (t.isEmpty()) {
+                        throw new VtpuRuntimeException("REDUCE: T" + c.tile() + " has not been written");
+                    }
+                    transport.allReduce(id, members(c.group(), c.opcode()), c.group(), ReduceOp.ofCode(c.mode()),
+                            new Transport.Message(t.rows(), t.cols(), t.data()));
+                    t.shape(t.rows(), t.cols()); // the values changed in place: a new version of the tile
                     cBytes += 4L * t.size();
                 }
                 case CAST -> {
@@ -284,7 +353,7 @@ public final class Sentron {
                 default -> throw new IllegalStateException(c.opcode().name());
             }
         } catch (VtpuRuntimeException e) {
-            throw fault(pc, "C", e);
+            throw new VtpuRuntimeException("C slot: " + e.getMessage(), e);
         } finally {
             cNanos += System.nanoTime() - t0;
         }

@@ -24,12 +24,15 @@ public interface Transport {
     /** Returns when every member of the group has called it for the same round. */
     void barrier(int self, List<Integer> members, int group);
 
-    /** In-place all-reduce over the group: {@code data} becomes the combination of every member's data. */
-    void allReduce(int self, List<Integer> members, int group, ReduceOp op, float[] data, int n);
+    /** In-place all-reduce over the group: {@code mine.data()} becomes the combination of every member's values. */
+    void allReduce(int self, List<Integer> members, int group, ReduceOp op, Message mine);
 
     /** Every member gets the root's values. */
     Message broadcast(int self, List<Integer> members, int group, int root, Message mine);
 
     /** The members' messages stacked by rows in rank order. */
     Message allGather(int self, List<Integer> members, int group, Message mine);
+
+    /** Makes every blocked and later call fail at once with {@code reason}: a member of the run has failed. */
+    void abort(String reason);
 }

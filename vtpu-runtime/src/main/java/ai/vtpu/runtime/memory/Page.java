@@ -11,9 +11,11 @@ import java.lang.foreign.ValueLayout;
  * A page: {@code lines x columns} elements of one dtype at a scroll coordinate, row-major in off-heap
  * memory. Element (r, c), 0-based, is at line r+1, column c+1.
  *
- * @param owner the arena to close when the page is freed, or null when the page lives in a shared slab
+ * @param owner the arena to close when the page is freed, or null when the page lives in a slab
+ * @param shared true for a page mapped into several sentrons' tables (read-only to programs)
  */
-public record Page(PhextCoord coord, DType dtype, long lines, long columns, MemorySegment segment, Arena owner) {
+public record Page(PhextCoord coord, DType dtype, long lines, long columns, MemorySegment segment, Arena owner,
+                   boolean shared) {
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;

@@ -47,7 +47,7 @@ public final class PageStore implements AutoCloseable {
             all.set(ValueLayout.JAVA_INT_UNALIGNED, 8, dtype.code());
             all.set(ValueLayout.JAVA_LONG_UNALIGNED, 16, lines);
             all.set(ValueLayout.JAVA_LONG_UNALIGNED, 24, columns);
-            return new Page(coord, dtype, lines, columns, all.asSlice(HEADER), null);
+            return new Page(coord, dtype, lines, columns, all.asSlice(HEADER), null, false);
         } catch (IOException e) {
             throw new VtpuRuntimeException("ALLOC: cannot create page file " + f + ": " + e.getMessage(), e);
         }
@@ -72,7 +72,7 @@ public final class PageStore implements AutoCloseable {
                     || size != HEADER + Page.bytes(dtype, lines, columns)) {
                 throw new VtpuRuntimeException("page file " + f + " is damaged (bad header or size)");
             }
-            return new Page(coord, dtype, lines, columns, all.asSlice(HEADER), null);
+            return new Page(coord, dtype, lines, columns, all.asSlice(HEADER), null, false);
         } catch (IOException e) {
             throw new VtpuRuntimeException("cannot open page file " + f + ": " + e.getMessage(), e);
         }

@@ -61,7 +61,7 @@ public final class PhextPageTable implements AutoCloseable {
         long off = 0;
         for (PageSpec s : sorted) {
             long size = Page.bytes(s.dtype(), s.lines(), s.columns());
-            put(new Page(s.coord(), s.dtype(), s.lines(), s.columns(), slab.asSlice(off, size), null));
+            put(new Page(s.coord(), s.dtype(), s.lines(), s.columns(), slab.asSlice(off, size), null, false));
             off += align(size);
         }
     }
@@ -70,10 +70,10 @@ public final class PhextPageTable implements AutoCloseable {
         return (n + 63) & ~63L;
     }
 
-    /** Makes an existing page (of another table) visible here too. */
+    /** Makes an existing page (of another table) visible here too, read-only to programs. */
     public void map(Page page) {
         checkOpen();
-        put(new Page(page.coord(), page.dtype(), page.lines(), page.columns(), page.segment(), null));
+        put(new Page(page.coord(), page.dtype(), page.lines(), page.columns(), page.segment(), null, true));
     }
 
     private void put(Page p) {
@@ -93,7 +93,7 @@ public final class PhextPageTable implements AutoCloseable {
             p = store.create(coord, dtype, lines, columns);
         } else {
             Arena arena = Arena.ofShared();
-            p = new Page(coord, dtype, lines, columns, arena.allocate(Page.bytes(dtype, lines, columns), 64), arena);
+            p = new Page(coord, dtype, lines, columns, arena.allocate(Page.bytes(dtype, lines, columns), 64), arena, false);
         }
         table.put(coord, p);
         return p;
