@@ -59,11 +59,17 @@ final class SPipe implements AutoCloseable {
         volatile long workerCpuNanos;
     }
 
-    SPipe(String name, Executor executor, Stats stats) {
+    /**
+     * @param inline run each op at issue on the calling thread instead of on a worker: the right choice when
+     *     there is no spare hardware thread for the S pipe, where handing ops over costs more than it overlaps
+     */
+    SPipe(String name, Executor executor, Stats stats, boolean inline) {
         this.executor = executor;
         this.stats = stats;
-        this.worker = Thread.ofPlatform().name(name).daemon(true).unstarted(this::workLoop);
-        worker.start();
+        this.worker = inline ? null : Thread.ofPlatform().name(name).daemon(true).unstarted(this::workLoop);
+        if (worker != null) {
+            worker.start();
+        }
     }
 
     private long issuedPlain() {
@@ -77,6 +83,19 @@ final class SPipe implements AutoCloseable {
     /** Queues {@code op} (from SIW {@code siw}); blocks while the queue is full. */
     void issue(SOp op, int siw) {
         checkFault();
+        if (worker == null) {
+            long t0 = System.nanoTime();
+            try {
+                executor.execute(op, siw);
+            } catch (RuntimeException e) {
+                faultSiw = siw;
+                fault = e;
+                checkFault();
+            } finally {
+                stats.workerBusyNanos += System.nanoTime() - t0;
+            }
+            return;
+        }
         long seq = issuedPlain();
         if (seq - retiredAcquire() >= CAPACITY) {
             long t0 = System.nanoTime();
@@ -98,6 +117,9 @@ final class SPipe implements AutoCloseable {
 
     /** Waits for the last op that signalled each tag in {@code mask}. */
     void waitTags(int mask) {
+        if (worker == null) {
+            return;
+        }
         long target = 0;
         for (int t = 0; t < 8; t++) {
             if ((mask & (1 << t)) != 0) {
@@ -109,6 +131,10 @@ final class SPipe implements AutoCloseable {
 
     /** Waits until every issued op has retired. */
     void drain() {
+        if (worker == null) {
+            checkFault();
+            return;
+        }
         waitFor(issuedPlain());
     }
 
@@ -155,7 +181,9 @@ final class SPipe implements AutoCloseable {
 
     /** Drains and returns the fault that stopped the pipe, if any, without throwing it. */
     VtpuRuntimeException drainQuietly() {
-        awaitRetired(issuedPlain());
+        if (worker != null) {
+            awaitRetired(issuedPlain());
+        }
         RuntimeException f = fault;
         if (f == null) {
             return null;
@@ -186,11 +214,7 @@ final class SPipe implements AutoCloseable {
                     stats.workerCpuNanos = mx.getCurrentThreadCpuTime();
                     return;
                 }
-                // An idle worker spins briefly and then parks: yielding here would burn the core it
-                // shares with a dispatch thread while that thread runs a long D op.
-                if (System.nanoTime() - start < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
+                if (!spinOrYield(start)) {
                     parkedWorker = Thread.currentThread();
                     if ((long) ISSUED.getAcquire(this) <= next && !stopping) {
                         LockSupport.parkNanos(1_000_000);
@@ -223,9 +247,17 @@ final class SPipe implements AutoCloseable {
         }
     }
 
+    /** Whether ops run on a worker thread (true) or at issue (false). */
+    boolean async() {
+        return worker != null;
+    }
+
     @Override
     public void close() {
         stopping = true;
+        if (worker == null) {
+            return;
+        }
         LockSupport.unpark(worker);
         try {
             worker.join(5_000);

@@ -51,6 +51,7 @@ public final class Sentron {
     private final SExec sExec;
     private final SPipe.Stats sStats = new SPipe.Stats();
     private final Transport transport;
+    private final boolean asyncS;
     private final List<List<Integer>> groups = new ArrayList<>();
     private long siws;
     private long dOps;
@@ -59,6 +60,7 @@ public final class Sentron {
     private long flops;
     private long cBytes;
     private long cNanos;
+    private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
         this.id = id;
@@ -71,11 +73,16 @@ public final class Sentron {
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles);
         // With a spare hardware thread per sentron, the S pipe also prepares gathered tiles for MMA.
-        // -Dvtpu.panels=always|never overrides the choice (tests use it to reach both paths on any machine).
+        // The S pipe gets a thread of its own when every sentron has a spare hardware thread; then it also
+        // prepares gathered tiles for MMA. -Dvtpu.spipe=async|inline and -Dvtpu.panels=always|never override
+        // the choices (tests use them to reach every path on any machine).
+        boolean spare = 2 * count <= Runtime.getRuntime().availableProcessors();
+        String mode = System.getProperty("vtpu.spipe", "auto");
+        this.asyncS = mode.equals("async") || mode.equals("auto") && spare;
         String panels = System.getProperty("vtpu.panels", "auto");
-        boolean spare = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels && (panels.equals("always")
-                || panels.equals("auto") && 2 * count <= Runtime.getRuntime().availableProcessors());
-        this.sExec = new SExec(regs, ppt, id, count, spare);
+        boolean prepare = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels
+                && (panels.equals("always") || panels.equals("auto") && asyncS);
+        this.sExec = new SExec(regs, ppt, id, count, prepare);
         this.transport = transport;
         for (int g = 0; g < 256; g++) {
             groups.add(null);
@@ -116,7 +123,7 @@ public final class Sentron {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpu0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
-        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats); PerfCounters perf = PerfCounters.start()) {
+        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS); PerfCounters perf = PerfCounters.start()) {
             dispatch(s);
             s.drain();
             long wall = System.nanoTime() - t0;
@@ -128,7 +135,8 @@ public final class Sentron {
                     : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits(), ppt.cacheMisses(), sStats.waitStallNanos, sStats.issueStallNanos,
-                    sStats.workerBusyNanos, cNanos, wall, cpu, sStats.workerCpuNanos, pinning, counts);
+                    sStats.workerBusyNanos, cNanos, dNanos, wall, cpu, sStats.workerCpuNanos,
+                    pinning + (asyncS ? "; S pipe on its own thread" : "; S pipe inline (no spare hardware thread)"), counts);
         }
     }
 
@@ -203,9 +211,11 @@ public final class Sentron {
 
     private void compute(DOp dop) {
         if (!dop.opcode().isNop()) {
+            long t0 = System.nanoTime();
             try {
                 flops += dPipe.flops(dop);
                 dPipe.execute(dop);
+                dNanos += System.nanoTime() - t0;
             } catch (VtpuRuntimeException e) {
                 throw new VtpuRuntimeException("D slot: " + e.getMessage(), e);
             }

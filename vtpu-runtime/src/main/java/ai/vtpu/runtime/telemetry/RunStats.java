@@ -72,9 +72,9 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
             sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
                     "{\"sentron\":%d,\"siws\":%d,\"dOps\":%d,\"sOps\":%d,\"cOps\":%d,\"flops\":%d,\"sBytes\":%d,\"cBytes\":%d,"
                             + "\"prefetchBytes\":%d,\"pptHits\":%d,\"pptMisses\":%d,\"dStallNanos\":%d,\"dIssueStallNanos\":%d,"
-                            + "\"sBusyNanos\":%d,\"cNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\"}",
+                            + "\"sBusyNanos\":%d,\"cNanos\":%d,\"dBusyNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\"}",
                     s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(), s.prefetchBytes(),
-                    s.pptHits(), s.pptMisses(), s.dStallNanos(), s.dIssueStallNanos(), s.sBusyNanos(), s.cNanos(), s.wallNanos(),
+                    s.pptHits(), s.pptMisses(), s.dStallNanos(), s.dIssueStallNanos(), s.sBusyNanos(), s.cNanos(), s.dBusyNanos(), s.wallNanos(),
                     s.dCpuNanos(), s.sCpuNanos(), s.pinning()));
         }
         return sb.append("]}").toString();

@@ -4,12 +4,13 @@ package ai.vtpu.runtime.telemetry;
  * What one sentron did in a run, counted as it happened (nothing derived from slot counts): SIWs and ops
  * retired per pipe, D-op FLOPs (tile shapes, padding included), bytes moved by S and C, page-table translation-cache hits and misses,
  * time the D pipe stalled on waits for S (and on a full S queue), time the S worker was busy, time the
- * dispatch thread spent in C ops (they complete at issue, so this is the C pipe's stall), and wall and
+ * dispatch thread spent in C ops (they complete at issue, so this is the C pipe's stall), time spent
+ * executing D ops (so that wall minus it is the dispatch and stall overhead), and wall and
  * CPU time.
  */
 public record SentronStats(int sentron, long siws, long dOps, long sOps, long cOps, long flops, long sBytes,
                            long cBytes, long prefetchBytes, long pptHits, long pptMisses, long dStallNanos,
-                           long dIssueStallNanos, long sBusyNanos, long cNanos, long wallNanos, long dCpuNanos, long sCpuNanos,
+                           long dIssueStallNanos, long sBusyNanos, long cNanos, long dBusyNanos, long wallNanos, long dCpuNanos, long sCpuNanos,
                            String pinning, HardwareCounts hw) {
 
     /** Counts of the D thread from perf_event_open, or the reason there are none. */
