@@ -58,11 +58,6 @@ public enum Dimension {
 
     /** @return the dimension named (case-insensitive), or null */
     public static Dimension ofLabel(String label) {
-        for (Dimension d : values()) {
-            if (d.name().equalsIgnoreCase(label)) {
-                return d;
-            }
-        }
-        return null;
+        return ai.vtpu.isa.Labels.byName(values(), label);
     }
 }

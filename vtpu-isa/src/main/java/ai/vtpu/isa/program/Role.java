@@ -19,15 +19,10 @@ public enum Role {
     }
 
     public static Role ofCode(int code) {
-        return code >= 0 && code < values().length ? values()[code] : null;
+        return ai.vtpu.isa.Labels.byOrdinal(values(), code);
     }
 
     public static Role ofLabel(String s) {
-        for (Role r : values()) {
-            if (r.name().equalsIgnoreCase(s)) {
-                return r;
-            }
-        }
-        return null;
+        return ai.vtpu.isa.Labels.byName(values(), s);
     }
 }

@@ -11,15 +11,10 @@ public enum Split {
     }
 
     public static Split ofCode(int code) {
-        return code >= 0 && code < values().length ? values()[code] : null;
+        return ai.vtpu.isa.Labels.byOrdinal(values(), code);
     }
 
     public static Split ofLabel(String s) {
-        for (Split r : values()) {
-            if (r.name().equalsIgnoreCase(s)) {
-                return r;
-            }
-        }
-        return null;
+        return ai.vtpu.isa.Labels.byName(values(), s);
     }
 }

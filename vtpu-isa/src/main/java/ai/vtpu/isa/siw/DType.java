@@ -43,11 +43,6 @@ public enum DType {
 
     /** @return the dtype with this label (case-insensitive), or null */
     public static DType ofLabel(String label) {
-        for (DType t : values()) {
-            if (t.name().equalsIgnoreCase(label)) {
-                return t;
-            }
-        }
-        return null;
+        return ai.vtpu.isa.Labels.byName(values(), label);
     }
 }

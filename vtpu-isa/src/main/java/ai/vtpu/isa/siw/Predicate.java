@@ -15,15 +15,10 @@ public enum Predicate {
     }
 
     public static Predicate ofCode(int code) {
-        return code >= 0 && code < values().length ? values()[code] : null;
+        return ai.vtpu.isa.Labels.byOrdinal(values(), code);
     }
 
     public static Predicate ofLabel(String s) {
-        for (Predicate p : values()) {
-            if (p.name().equalsIgnoreCase(s)) {
-                return p;
-            }
-        }
-        return null;
+        return ai.vtpu.isa.Labels.byName(values(), s);
     }
 }

@@ -15,15 +15,10 @@ public enum ReduceOp {
     }
 
     public static ReduceOp ofCode(int code) {
-        return code >= 0 && code < values().length ? values()[code] : null;
+        return ai.vtpu.isa.Labels.byOrdinal(values(), code);
     }
 
     public static ReduceOp ofLabel(String s) {
-        for (ReduceOp p : values()) {
-            if (p.name().equalsIgnoreCase(s)) {
-                return p;
-            }
-        }
-        return null;
+        return ai.vtpu.isa.Labels.byName(values(), s);
     }
 }
