@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = VtpuCommand.Version.class,
         description = "vTPU: a software-defined TPU on commodity CPU hosts.",
-        subcommands = {AsmCommand.class, DisasmCommand.class, CheckCommand.class, RunCommand.class, BenchCommand.class,
+        subcommands = {AsmCommand.class, DisasmCommand.class, CheckCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class VtpuCommand implements Runnable {
     public static final int EXIT_INPUT = 1;
@@ -47,6 +47,17 @@ public final class VtpuCommand implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            if (ex instanceof ai.vtpu.runtime.VtpuRuntimeException || ex instanceof ai.vtpu.phextcc.CompileException) {
+                String msg = ex.getMessage();
+                for (String line : msg.split("\n")) {
+                    err.println("error: " + line);
+                }
+                if (verbose) {
+                    ex.printStackTrace(err);
+                }
+                err.flush();
+                return EXIT_INPUT;
+            }
             if (ex instanceof ai.vtpu.runtime.VtpuRuntimeException e) {
                 err.println("error: " + e.getMessage());
                 if (verbose) {

@@ -1,6 +1,7 @@
 package ai.vtpu.runtime.kernel;
 
 import ai.vtpu.isa.siw.Opcode;
+import ai.vtpu.isa.siw.Erf;
 import ai.vtpu.isa.siw.Predicate;
 
 /**

@@ -1,6 +1,6 @@
-package ai.vtpu.runtime.kernel;
+package ai.vtpu.isa.siw;
 
-/** erf in double precision (Java has none): a Taylor series near 0, a continued fraction for erfc beyond. */
+/** erf in double precision (Java has none), for the reference semantics of GELU (docs/ISA.md §4.1): a Taylor series near 0, a continued fraction for erfc beyond. */
 public final class Erf {
     private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
 

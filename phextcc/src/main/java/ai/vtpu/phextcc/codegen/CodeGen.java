@@ -1,0 +1,109 @@
+package ai.vtpu.phextcc.codegen;
+
+import ai.vtpu.isa.siw.Pipe;
+import ai.vtpu.phextcc.ir.Graph;
+import ai.vtpu.phextcc.ir.Node;
+import ai.vtpu.phextcc.ir.TensorType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Places tensors on phext coordinates, lowers every node, schedules the ops and writes the assembly. */
+public final class CodeGen {
+
+    /**
+     * @param onePerSiw -O0: one op per SIW
+     * @param rotate alternate register sets (double buffering)
+     * @param prefetch insert PREFETCH of the next inner tile
+     * @param morton visit output tiles along a Morton curve
+     */
+    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton) {
+    }
+
+    public record Output(String assembly, List<String> report) {
+    }
+
+    private CodeGen() {
+    }
+
+    public static Output generate(Graph g, Options o) {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        StringBuilder asm = new StringBuilder();
+        asm.append("; ").append(g.name()).append(", compiled by phextcc\n");
+        int scroll = 1;
+        for (var e : g.inputs().entrySet()) {
+            ids.put(e.getKey(), ids.size());
+            asm.append(decl(e.getKey(), e.getValue(), scroll++, g.outputs().contains(e.getKey()) ? "inout" : "input"));
+        }
+        for (Node n : g.nodes()) {
+            ids.put(n.name(), ids.size());
+            asm.append(decl(n.name(), n.type(), scroll++, g.outputs().contains(n.name()) ? "output" : "scratch"));
+        }
+        Emitter e = new Emitter(ids);
+        Lowering lowering = new Lowering(g, e, o.rotate(), o.prefetch(), o.morton());
+        for (Node n : g.nodes()) {
+            lowering.lower(n);
+        }
+        List<Instr> instrs = e.instrs();
+        List<Scheduler.Slot> siws = new Scheduler(o.onePerSiw()).schedule(instrs);
+        long ops = 0;
+        long flops = 0;
+        long bytes = 0;
+        java.util.BitSet tiles = new java.util.BitSet();
+        for (Instr i : instrs) {
+            ops++;
+            flops += i.flops();
+            bytes += i.bytes();
+            java.util.BitSet t = (java.util.BitSet) i.writes().clone();
+            t.or(i.reads());
+            tiles.or(t.get(0, 16));
+        }
+        for (Scheduler.Slot s : siws) {
+            List<String> parts = new ArrayList<>();
+            List<String> waits = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                if ((s.waitS & (1 << t)) != 0) {
+                    waits.add("s" + t);
+                }
+            }
+            for (int t = 0; t < 8; t++) {
+                if ((s.waitC & (1 << t)) != 0) {
+                    waits.add("c" + t);
+                }
+            }
+            if (!waits.isEmpty()) {
+                parts.add("wait " + String.join(", ", waits));
+            }
+            for (Pipe p : Pipe.values()) {
+                String op = s.ops[p.ordinal()];
+                if (op != null) {
+                    int sig = s.signal[p.ordinal()];
+                    parts.add(p + ": " + op + (sig >= 0 ? " ^" + sig : ""));
+                }
+            }
+            asm.append("        ").append(parts.isEmpty() ? "D: NOP" : String.join(" | ", parts)).append('\n');
+        }
+        asm.append("        sync | C: HALT\n");
+        List<String> report = new ArrayList<>();
+        report.add(String.format(Locale.ROOT, "%-22s ops %d", "lower", ops));
+        report.add(String.format(Locale.ROOT, "%-22s SIWs %d, ops per SIW %.2f", o.onePerSiw() ? "schedule (one per SIW)"
+                : "schedule (list)", siws.size() + 1, ops / (double) Math.max(1, siws.size() + 1)));
+        report.add(String.format(Locale.ROOT, "%-22s FLOPs %d (estimated, tile shapes), bytes moved by S %d, tile registers %d of 16",
+                "estimate", flops, bytes, tiles.cardinality()));
+        return new Output(asm.toString(), report);
+    }
+
+    private static String decl(String name, TensorType t, int scroll, String role) {
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < t.rank(); i++) {
+            dims.append(i == 0 ? "" : ", ").append(t.shape().get(i));
+        }
+        if (scroll > 999) {
+            throw new ai.vtpu.phextcc.CompileException("the graph has more than 999 values; the compiler places one per scroll");
+        }
+        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + "\n";
+    }
+}

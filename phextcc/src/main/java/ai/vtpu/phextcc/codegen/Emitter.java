@@ -1,0 +1,84 @@
+package ai.vtpu.phextcc.codegen;
+
+import ai.vtpu.isa.siw.Pipe;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the op list of a lowering: tile gathers and scatters (with their CSETs), D ops. */
+final class Emitter {
+    private final List<Instr> out = new ArrayList<>();
+    private final Map<String, Integer> tensorIds;
+    private int nextCoord;
+
+    Emitter(Map<String, Integer> tensorIds) {
+        this.tensorIds = tensorIds;
+    }
+
+    List<Instr> instrs() {
+        return out;
+    }
+
+    private static BitSet bits(int... b) {
+        BitSet s = new BitSet();
+        for (int i : b) {
+            s.set(i);
+        }
+        return s;
+    }
+
+    private static int tile(int t) {
+        return t;
+    }
+
+    private static int coord(int p) {
+        return 32 + p;
+    }
+
+    private int memory(String tensor) {
+        return Instr.MEMORY + tensorIds.get(tensor);
+    }
+
+    /** Rotates over the 8 coordinate registers so address setups do not serialise the S stream. */
+    private int coordFor() {
+        int p = nextCoord;
+        nextCoord = (nextCoord + 1) % 8;
+        return p;
+    }
+
+    /** GATHER tile t = tensor[row0 .. row0+rows, col0 .. col0+cols] (0-based). */
+    void gather(int t, String tensor, int row0, int col0, int rows, int cols) {
+        int p = coordFor();
+        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + tensor + "@" + (row0 + 1) + ":" + (col0 + 1), new BitSet(), bits(coord(p)),
+                true, 0, 0));
+        out.add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
+                bits(tile(t)), true, 0, 4L * rows * cols));
+    }
+
+    /** PREFETCH of the region a later gather reads. */
+    void prefetch(String tensor, int row0, int col0, int rows, int cols) {
+        int p = coordFor();
+        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + tensor + "@" + (row0 + 1) + ":" + (col0 + 1), new BitSet(), bits(coord(p)),
+                true, 0, 0));
+        out.add(new Instr(Pipe.S, "PREFETCH P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)), new BitSet(), true,
+                0, 0));
+    }
+
+    void scatter(int t, String tensor, int row0, int col0, int rows, int cols) {
+        int p = coordFor();
+        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + tensor + "@" + (row0 + 1) + ":" + (col0 + 1), new BitSet(), bits(coord(p)),
+                true, 0, 0));
+        out.add(new Instr(Pipe.S, "SCATTER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), tile(t)),
+                bits(memory(tensor)), true, 0, 4L * rows * cols));
+    }
+
+    /** A D op reading tiles {@code reads} and writing tile {@code dst}. */
+    void d(String asm, int dst, long flops, int... reads) {
+        BitSet r = new BitSet();
+        for (int t : reads) {
+            r.set(tile(t));
+        }
+        out.add(new Instr(Pipe.D, asm, r, bits(tile(dst)), false, flops, 0));
+    }
+}

@@ -1,0 +1,308 @@
+package ai.vtpu.phextcc.codegen;
+
+import ai.vtpu.phextcc.CompileException;
+import ai.vtpu.phextcc.ir.Graph;
+import ai.vtpu.phextcc.ir.Node;
+import ai.vtpu.phextcc.ir.OpKind;
+import ai.vtpu.phextcc.ir.TensorType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Tiles every node onto the tile ops of docs/ISA.md. Values live in pages (one tensor per page, rank 1 as
+ * one line); each output tile is gathered, computed in registers and scattered. Edge tiles rely on the
+ * ISA's memory rules: GATHER pads outside the page with zeros, SCATTER drops what lies outside.
+ *
+ * <p>Registers: T0/T5 accumulate, T1..T4 hold matmul operands (two pairs when {@code rotate}), T6..T15
+ * are scratch for the epilogues and the elementwise ops (two sets when {@code rotate}).
+ */
+final class Lowering {
+    static final int TILE = 256;
+
+    private final Graph g;
+    private final Emitter e;
+    private final boolean rotate;
+    private final boolean prefetch;
+    private final boolean morton;
+    private int stepParity;
+    private int tileParity;
+
+    Lowering(Graph g, Emitter e, boolean rotate, boolean prefetch, boolean morton) {
+        this.g = g;
+        this.e = e;
+        this.rotate = rotate;
+        this.prefetch = prefetch;
+        this.morton = morton;
+    }
+
+    private static CompileException unsupported(Node n, String what) {
+        return new CompileException(n.where() + ": " + what);
+    }
+
+    private static int rowsOf(TensorType t) {
+        return t.rank() == 1 ? 1 : t.rows();
+    }
+
+    /** Origins of the output tiles, row-major or along a Morton curve (the locality pass of -O3). */
+    private List<int[]> tiles(int rows, int cols, int tr, int tc) {
+        List<int[]> out = new ArrayList<>();
+        int nr = (rows + tr - 1) / tr;
+        int nc = (cols + tc - 1) / tc;
+        for (int i = 0; i < nr; i++) {
+            for (int j = 0; j < nc; j++) {
+                out.add(new int[] {i * tr, j * tc});
+            }
+        }
+        if (morton) {
+            out.sort((a, b) -> Long.compare(interleave(a[0] / tr, a[1] / tc), interleave(b[0] / tr, b[1] / tc)));
+        }
+        return out;
+    }
+
+    private static long interleave(int i, int j) {
+        long k = 0;
+        for (int b = 0; b < 16; b++) {
+            k |= (long) ((i >> b) & 1) << (2 * b + 1) | (long) ((j >> b) & 1) << (2 * b);
+        }
+        return k;
+    }
+
+    /** Scratch register {@code k} (0..4) of the current set. */
+    private int scratch(int k) {
+        return 6 + k + (rotate && tileParity % 2 == 1 ? 5 : 0);
+    }
+
+    void lower(Node n) {
+        switch (n.op()) {
+            case MATMUL, GEMM -> matmul(n);
+            case ADD, SUB, MUL, DIV -> binary(n);
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> unary(n);
+            case SOFTMAX, LAYER_NORM, RMS_NORM -> rowwise(n);
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> reduce(n);
+            case TRANSPOSE -> transpose(n);
+            default -> throw unsupported(n, n.op().label() + " is parsed, typed and evaluated by the reference, but code "
+                    + "generation for it is not implemented yet (docs/COMPILER.md, 'Not yet')");
+        }
+    }
+
+    private static String mnemonic(OpKind op) {
+        return switch (op) {
+            case ADD -> "ADD";
+            case SUB -> "SUB";
+            case MUL -> "MUL";
+            case DIV -> "DIV";
+            case RELU -> "RELU";
+            case GELU -> "GELU";
+            case SILU -> "SILU";
+            case SIGMOID -> "SIGMOID";
+            case TANH -> "TANH";
+            case EXP -> "EXP";
+            case SQRT -> "SQRT";
+            default -> throw new IllegalArgumentException(op.label());
+        };
+    }
+
+    /** Gathers the part of {@code value} that broadcasts onto the output tile at (r0, c0) of size tr x tc. */
+    private void gatherBroadcast(int t, String value, int r0, int c0, int tr, int tc) {
+        TensorType v = g.type(value);
+        int rows = rowsOf(v) == 1 ? 1 : tr;
+        int cols = v.cols() == 1 ? 1 : tc;
+        e.gather(t, value, rowsOf(v) == 1 ? 0 : r0, v.cols() == 1 ? 0 : c0, rows, cols);
+    }
+
+    private void matmul(Node n) {
+        String a = n.inputs().get(0);
+        String b = n.inputs().get(1);
+        TensorType ta = g.type(a);
+        boolean tA = n.flag("transpose_a");
+        boolean tB = n.flag("transpose_b");
+        int m = n.type().rows();
+        int cols = n.type().cols();
+        int k = tA ? ta.dim(0) : ta.dim(1);
+        int tm = Math.min(TILE, m);
+        int tn = Math.min(TILE, cols);
+        int tk = Math.min(TILE, k);
+        String act = (String) n.attrs().get("activation");
+        for (int[] o : tiles(m, cols, tm, tn)) {
+            int acc = rotate && tileParity % 2 == 1 ? 5 : 0;
+            int steps = (k + tk - 1) / tk;
+            for (int s = 0; s < steps; s++) {
+                int pa = rotate && stepParity % 2 == 1 ? 3 : 1;
+                int pb = pa + 1;
+                stepParity++;
+                int k0 = s * tk;
+                // op(A) tile (i, s) is the stored block A[k0.., i0..] used with MMA ta when transposed.
+                if (tA) {
+                    e.gather(pa, a, k0, o[0], tk, tm);
+                } else {
+                    e.gather(pa, a, o[0], k0, tm, tk);
+                }
+                if (tB) {
+                    e.gather(pb, b, o[1], k0, tn, tk);
+                } else {
+                    e.gather(pb, b, k0, o[1], tk, tn);
+                }
+                if (prefetch && s + 1 < steps) {
+                    int n0 = k0 + tk;
+                    if (tA) {
+                        e.prefetch(a, n0, o[0], tk, tm);
+                    } else {
+                        e.prefetch(a, o[0], n0, tm, tk);
+                    }
+                }
+                String flags = (tA ? ", ta" : "") + (tB ? ", tb" : "") + (s == 0 ? ", zero" : "");
+                e.d("MMA T" + acc + ", T" + pa + ", T" + pb + flags, acc, 2L * tm * tn * tk,
+                        s == 0 ? new int[] {pa, pb} : new int[] {pa, pb, acc});
+            }
+            if (n.op() == OpKind.GEMM) {
+                int bias = scratch(0);
+                gatherBroadcast(bias, n.inputs().get(2), o[0], o[1], tm, tn);
+                e.d("ADD T" + acc + ", T" + acc + ", T" + bias, acc, (long) tm * tn, acc, bias);
+            }
+            if (act != null) {
+                e.d(act.toUpperCase(Locale.ROOT) + " T" + acc + ", T" + acc, acc, (long) tm * tn, acc);
+            }
+            e.scatter(acc, n.name(), o[0], o[1], tm, tn);
+            tileParity++;
+        }
+    }
+
+    private void binary(Node n) {
+        TensorType out = n.type();
+        int rows = rowsOf(out);
+        int cols = out.cols();
+        int tr = Math.min(TILE, rows);
+        int tc = Math.min(TILE, cols);
+        String x = n.inputs().get(0);
+        String y = n.inputs().get(1);
+        boolean xFull = rowsOf(g.type(x)) == rows && g.type(x).cols() == cols;
+        for (int[] o : tiles(rows, cols, tr, tc)) {
+            int tx = scratch(0);
+            int ty = scratch(1);
+            int td = scratch(2);
+            gatherBroadcast(tx, x, o[0], o[1], tr, tc);
+            gatherBroadcast(ty, y, o[0], o[1], tr, tc);
+            String op = mnemonic(n.op());
+            if (!xFull) {
+                // The D ops broadcast only their second operand: widen the first onto a zero tile.
+                int tz = scratch(3);
+                e.d("FILL T" + tz + ", " + tr + "x" + tc + ", 0.0", tz, 0);
+                e.d("ADD T" + tz + ", T" + tz + ", T" + tx, tz, 0, tz, tx);
+                tx = tz;
+            }
+            e.d(op + " T" + td + ", T" + tx + ", T" + ty, td, (long) tr * tc, tx, ty);
+            e.scatter(td, n.name(), o[0], o[1], tr, tc);
+            tileParity++;
+        }
+    }
+
+    private void unary(Node n) {
+        TensorType out = n.type();
+        int rows = rowsOf(out);
+        int cols = out.cols();
+        int tr = Math.min(TILE, rows);
+        int tc = Math.min(TILE, cols);
+        for (int[] o : tiles(rows, cols, tr, tc)) {
+            int tx = scratch(0);
+            int td = scratch(1);
+            e.gather(tx, n.inputs().get(0), o[0], o[1], tr, tc);
+            e.d(mnemonic(n.op()) + " T" + td + ", T" + tx, td, (long) tr * tc, tx);
+            e.scatter(td, n.name(), o[0], o[1], tr, tc);
+            tileParity++;
+        }
+    }
+
+    private void rowwise(Node n) {
+        TensorType out = n.type();
+        int rows = rowsOf(out);
+        int cols = out.cols();
+        if (cols > TILE) {
+            throw unsupported(n, n.op().label() + " over a last axis of " + cols + " (> " + TILE
+                    + ") is not supported by code generation yet: a row must fit one tile");
+        }
+        int tr = Math.min(TILE, rows);
+        double eps = n.number("epsilon", n.op() == OpKind.LAYER_NORM ? 1e-5 : 1e-6);
+        for (int[] o : tiles(rows, cols, tr, cols)) {
+            int tx = scratch(0);
+            int td = scratch(1);
+            e.gather(tx, n.inputs().get(0), o[0], 0, tr, cols);
+            switch (n.op()) {
+                case SOFTMAX -> e.d("SOFTMAX T" + td + ", T" + tx, td, 4L * tr * cols, tx);
+                case LAYER_NORM -> e.d("LNORM T" + td + ", T" + tx + ", " + (float) eps, td, 4L * tr * cols, tx);
+                default -> e.d("RMSNORM T" + td + ", T" + tx + ", " + (float) eps, td, 3L * tr * cols, tx);
+            }
+            if (n.inputs().size() > 1) {
+                int ts = scratch(2);
+                e.gather(ts, n.inputs().get(1), 0, 0, 1, cols);
+                if (n.inputs().size() > 2) {
+                    int tb = scratch(3);
+                    e.gather(tb, n.inputs().get(2), 0, 0, 1, cols);
+                    e.d("FMA T" + td + ", T" + td + ", T" + ts + ", T" + tb, td, 2L * tr * cols, td, ts, tb);
+                } else {
+                    e.d("MUL T" + td + ", T" + td + ", T" + ts, td, (long) tr * cols, td, ts);
+                }
+            }
+            e.scatter(td, n.name(), o[0], 0, tr, cols);
+            tileParity++;
+        }
+    }
+
+    private void reduce(Node n) {
+        TensorType in = g.type(n.inputs().get(0));
+        int rows = rowsOf(in);
+        int cols = in.cols();
+        int tr = Math.min(TILE, rows);
+        int tc = Math.min(TILE, cols);
+        String red = switch (n.op()) {
+            case REDUCE_MAX -> "REDMAX";
+            default -> "REDSUM";
+        };
+        String combine = n.op() == OpKind.REDUCE_MAX ? "MAX" : "ADD";
+        boolean flat = n.type().rank() == 1 && in.rank() == 2; // [rows] written as one line
+        for (int r0 = 0; r0 < rows; r0 += tr) {
+            int acc = scratch(0);
+            int part = scratch(1);
+            int tx = scratch(2);
+            for (int c0 = 0; c0 < cols; c0 += tc) {
+                e.gather(tx, n.inputs().get(0), r0, c0, tr, tc);
+                if (c0 == 0) {
+                    e.d(red + " T" + acc + ", T" + tx + ", row", acc, (long) tr * tc, tx);
+                } else {
+                    e.d(red + " T" + part + ", T" + tx + ", row", part, (long) tr * tc, tx);
+                    e.d(combine + " T" + acc + ", T" + acc + ", T" + part, acc, tr, acc, part);
+                }
+            }
+            if (n.op() == OpKind.REDUCE_MEAN) {
+                e.d("MUL T" + acc + ", T" + acc + ", " + (float) (1.0 / cols), acc, tr, acc);
+            }
+            if (flat || in.rank() == 1) {
+                int tt = scratch(3);
+                e.d("TRN T" + tt + ", T" + acc, tt, 0, acc);
+                e.scatter(tt, n.name(), 0, r0, 1, tr);
+            } else {
+                e.scatter(acc, n.name(), r0, 0, tr, 1);
+            }
+            tileParity++;
+        }
+    }
+
+    private void transpose(Node n) {
+        TensorType in = g.type(n.inputs().get(0));
+        if (in.rank() != 2) {
+            throw unsupported(n, "transpose of rank " + in.rank() + " is not supported by code generation yet (rank 2 only)");
+        }
+        int rows = n.type().rows();
+        int cols = n.type().cols();
+        int tr = Math.min(TILE, rows);
+        int tc = Math.min(TILE, cols);
+        for (int[] o : tiles(rows, cols, tr, tc)) {
+            int tx = scratch(0);
+            int td = scratch(1);
+            e.gather(tx, n.inputs().get(0), o[1], o[0], tc, tr);
+            e.d("TRN T" + td + ", T" + tx, td, 0, tx);
+            e.scatter(td, n.name(), o[0], o[1], tr, tc);
+            tileParity++;
+        }
+    }
+}

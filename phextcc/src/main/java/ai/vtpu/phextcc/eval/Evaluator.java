@@ -1,0 +1,227 @@
+package ai.vtpu.phextcc.eval;
+
+import ai.vtpu.isa.siw.Erf;
+import ai.vtpu.phextcc.CompileException;
+import ai.vtpu.phextcc.ir.Graph;
+import ai.vtpu.phextcc.ir.Node;
+import ai.vtpu.phextcc.ir.TensorType;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reference semantics of the IR: plain loops in double precision, no Vector API. Every compiled
+ * program is tested against it. Tensors are row-major {@code float[]}; up to rank 2 except reshape.
+ */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    /** Runs the graph on the given inputs; returns every output by name. */
+    public static Map<String, float[]> run(Graph g, Map<String, float[]> inputs) {
+        Map<String, float[]> env = new HashMap<>();
+        for (var e : g.inputs().entrySet()) {
+            float[] v = inputs.get(e.getKey());
+            if (v == null || v.length != e.getValue().elements()) {
+                throw new CompileException("input " + e.getKey() + ": expected " + e.getValue().elements() + " values of "
+                        + e.getValue() + (v == null ? ", none given" : ", got " + v.length));
+            }
+            env.put(e.getKey(), v);
+        }
+        for (Node n : g.nodes()) {
+            env.put(n.name(), eval(g, n, env));
+        }
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (String o : g.outputs()) {
+            out.put(o, env.get(o));
+        }
+        return out;
+    }
+
+    /** Element (i, j) of a value broadcast to rows x cols (rank 1 is a row vector). */
+    private static double at(float[] v, TensorType t, int i, int j) {
+        int r = t.rank() == 1 ? 1 : t.rows();
+        int c = t.cols();
+        return v[(r == 1 ? 0 : i) * c + (c == 1 ? 0 : j)];
+    }
+
+    /** The activations a matmul may carry after fusion; the same formulas as the unary nodes. */
+    private static double activation(String name, double v) {
+        if (name == null) {
+            return v;
+        }
+        return switch (name) {
+            case "relu" -> v > 0 ? v : 0;
+            case "gelu" -> 0.5 * v * (1 + Erf.erf(v / Math.sqrt(2)));
+            case "silu" -> v / (1 + Math.exp(-v));
+            case "sigmoid" -> 1 / (1 + Math.exp(-v));
+            default -> Math.tanh(v);
+        };
+    }
+
+    private static float[] eval(Graph g, Node n, Map<String, float[]> env) {
+        List<String> ins = n.inputs();
+        float[] x = env.get(ins.get(0));
+        TensorType tx = g.type(ins.get(0));
+        TensorType out = n.type();
+        int rows = out.rank() == 1 ? 1 : out.rows();
+        int cols = out.cols();
+        float[] y = new float[(int) out.elements()];
+        switch (n.op()) {
+            case MATMUL, GEMM -> {
+                float[] b = env.get(ins.get(1));
+                TensorType tb = g.type(ins.get(1));
+                boolean ta = n.flag("transpose_a");
+                boolean tbT = n.flag("transpose_b");
+                int k = ta ? tx.dim(0) : tx.dim(1);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        double s = 0;
+                        for (int p = 0; p < k; p++) {
+                            double av = ta ? x[p * tx.dim(1) + i] : x[i * tx.dim(1) + p];
+                            double bv = tbT ? b[j * tb.dim(1) + p] : b[p * tb.dim(1) + j];
+                            s += av * bv;
+                        }
+                        if (n.op() == ai.vtpu.phextcc.ir.OpKind.GEMM) {
+                            s += at(env.get(ins.get(2)), g.type(ins.get(2)), i, j);
+                        }
+                        y[i * cols + j] = (float) activation((String) n.attrs().get("activation"), (float) s);
+                    }
+                }
+            }
+            case ADD, SUB, MUL, DIV -> {
+                float[] b = env.get(ins.get(1));
+                TensorType tb = g.type(ins.get(1));
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        double a = at(x, tx, i, j);
+                        double c = at(b, tb, i, j);
+                        y[i * cols + j] = (float) switch (n.op()) {
+                            case ADD -> a + c;
+                            case SUB -> a - c;
+                            case MUL -> a * c;
+                            default -> a / c;
+                        };
+                    }
+                }
+            }
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> {
+                for (int i = 0; i < y.length; i++) {
+                    double v = x[i];
+                    y[i] = (float) switch (n.op()) {
+                        case EXP -> Math.exp(v);
+                        case SQRT -> Math.sqrt(v);
+                        default -> activation(n.op().label(), v);
+                    };
+                }
+            }
+            case SOFTMAX, LAYER_NORM, RMS_NORM -> {
+                double eps = n.number("epsilon", n.op() == ai.vtpu.phextcc.ir.OpKind.LAYER_NORM ? 1e-5 : 1e-6);
+                float[] scale = ins.size() > 1 ? env.get(ins.get(1)) : null;
+                float[] bias = ins.size() > 2 ? env.get(ins.get(2)) : null;
+                for (int i = 0; i < rows; i++) {
+                    int o = i * cols;
+                    switch (n.op()) {
+                        case SOFTMAX -> {
+                            double max = Double.NEGATIVE_INFINITY;
+                            for (int j = 0; j < cols; j++) {
+                                max = Math.max(max, x[o + j]);
+                            }
+                            double sum = 0;
+                            for (int j = 0; j < cols; j++) {
+                                sum += Math.exp(x[o + j] - max);
+                            }
+                            for (int j = 0; j < cols; j++) {
+                                y[o + j] = (float) (Math.exp(x[o + j] - max) / sum);
+                            }
+                        }
+                        case LAYER_NORM -> {
+                            double mean = 0;
+                            for (int j = 0; j < cols; j++) {
+                                mean += x[o + j];
+                            }
+                            mean /= cols;
+                            double var = 0;
+                            for (int j = 0; j < cols; j++) {
+                                var += (x[o + j] - mean) * (x[o + j] - mean);
+                            }
+                            var /= cols;
+                            for (int j = 0; j < cols; j++) {
+                                double v = (x[o + j] - mean) / Math.sqrt(var + eps);
+                                y[o + j] = (float) (v * (scale == null ? 1 : scale[j]) + (bias == null ? 0 : bias[j]));
+                            }
+                        }
+                        default -> {
+                            double ms = 0;
+                            for (int j = 0; j < cols; j++) {
+                                ms += (double) x[o + j] * x[o + j];
+                            }
+                            double inv = 1 / Math.sqrt(ms / cols + eps);
+                            for (int j = 0; j < cols; j++) {
+                                y[o + j] = (float) (x[o + j] * inv * (scale == null ? 1 : scale[j]));
+                            }
+                        }
+                    }
+                }
+            }
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> {
+                int r = tx.rank() == 1 ? 1 : tx.rows();
+                int c = tx.cols();
+                for (int i = 0; i < r; i++) {
+                    double acc = n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MAX ? Double.NEGATIVE_INFINITY : 0;
+                    for (int j = 0; j < c; j++) {
+                        double v = x[i * c + j];
+                        acc = n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MAX ? Math.max(acc, v) : acc + v;
+                    }
+                    y[i] = (float) (n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MEAN ? acc / c : acc);
+                }
+            }
+            case TRANSPOSE -> {
+                if (tx.rank() != 2) {
+                    throw new CompileException(n.where() + ": the reference evaluates transposes of rank 2 only");
+                }
+                for (int i = 0; i < tx.dim(0); i++) {
+                    for (int j = 0; j < tx.dim(1); j++) {
+                        y[j * tx.dim(0) + i] = x[i * tx.dim(1) + j];
+                    }
+                }
+            }
+            case RESHAPE -> System.arraycopy(x, 0, y, 0, y.length);
+            case CONCAT, SLICE -> {
+                int axis = (int) n.number("axis", out.rank() - 1);
+                if (axis < 0) {
+                    axis += out.rank();
+                }
+                if (out.rank() > 2) {
+                    throw new CompileException(n.where() + ": the reference evaluates concat and slice up to rank 2");
+                }
+                int outer = axis == 0 || out.rank() == 1 ? 1 : out.rows();
+                if (n.op() == ai.vtpu.phextcc.ir.OpKind.SLICE) {
+                    int start = (int) n.number("start", 0);
+                    int inner = axis == out.rank() - 1 ? 1 : tx.cols();
+                    int inLen = tx.dim(axis) * inner;
+                    int outLen = out.dim(axis) * inner;
+                    for (int o = 0; o < outer; o++) {
+                        System.arraycopy(x, o * inLen + start * inner, y, o * outLen, outLen);
+                    }
+                } else {
+                    int inner = axis == out.rank() - 1 ? 1 : out.cols();
+                    int outLen = out.dim(axis) * inner;
+                    int at = 0;
+                    for (String in : ins) {
+                        TensorType t = g.type(in);
+                        int len = t.dim(axis) * inner;
+                        float[] v = env.get(in);
+                        for (int o = 0; o < outer; o++) {
+                            System.arraycopy(v, o * len, y, o * outLen + at, len);
+                        }
+                        at += len;
+                    }
+                }
+            }
+            case ALL_REDUCE, ALL_GATHER -> System.arraycopy(x, 0, y, 0, y.length); // one member: identity
+        }
+        return y;
+    }
+}

@@ -1,0 +1,124 @@
+package ai.vtpu.phextcc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.vtpu.isa.verify.Validator;
+import ai.vtpu.phextcc.eval.Evaluator;
+import ai.vtpu.phextcc.ir.Graph;
+import ai.vtpu.phextcc.ir.IrParser;
+import ai.vtpu.phextcc.ir.TensorType;
+import ai.vtpu.runtime.exec.HostTensor;
+import ai.vtpu.runtime.exec.Machine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Compiled programs compute what the reference evaluator computes, at every tier. */
+class CompileAndRunTest {
+
+    static Map<String, float[]> randomInputs(Graph g, long seed) {
+        Random r = new Random(seed);
+        Map<String, float[]> in = new HashMap<>();
+        for (var e : g.inputs().entrySet()) {
+            float[] v = new float[(int) e.getValue().elements()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (r.nextGaussian() * 0.5);
+            }
+            in.put(e.getKey(), v);
+        }
+        return in;
+    }
+
+    static void compareAtTier(Graph g, int opt, double tol) {
+        Compiler.Result res = Compiler.compile(g, opt);
+        assertEquals(List.of(), Validator.validate(res.program()), "compiled program is valid");
+        Map<String, float[]> in = randomInputs(g, 11);
+        Map<String, float[]> expected = Evaluator.run(g, in);
+        Map<String, HostTensor> host = new HashMap<>();
+        in.forEach((k, v) -> host.put(k, new HostTensor(g.inputs().get(k).shape(), v)));
+        Map<String, HostTensor> out = Machine.run(res.program(), host, new Machine.Options(1, false, 10_000, false)).outputs();
+        for (var e : expected.entrySet()) {
+            float[] want = e.getValue();
+            float[] got = out.get(e.getKey()).data();
+            for (int i = 0; i < want.length; i++) {
+                if (!(Math.abs(want[i] - got[i]) <= tol * Math.max(1, Math.abs(want[i])))) {
+                    fail("-O" + opt + " " + e.getKey() + "[" + i + "] = " + got[i] + ", reference " + want[i]);
+                }
+            }
+        }
+    }
+
+    static Graph example(String name) throws IOException {
+        Path p = Path.of("..", "examples", name);
+        return IrParser.parse(Files.readString(p), p.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void theMlpMatchesTheReferenceAtEveryTier(int opt) throws IOException {
+        compareAtTier(example("mlp.ir"), opt, 1e-4);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void theTransformerBlockMatchesTheReferenceAtEveryTier(int opt) throws IOException {
+        compareAtTier(example("block.ir"), opt, 2e-4);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "'y = matmul(a, b)', '[37, 300]', '[300, 290]'",
+        "'y = matmul(a, b, transpose_a=true)', '[300, 37]', '[300, 290]'",
+        "'y = matmul(a, b, transpose_b=true)', '[37, 300]', '[290, 300]'",
+        "'y = add(a, b)', '[300, 270]', '[270]'",
+        "'y = sub(a, b)', '[1, 270]', '[300, 270]'",
+        "'y = mul(a, b)', '[300, 1]', '[1, 270]'",
+        "'y = div(a, b)', '[300, 270]', '[300, 270]'",
+        "'y = softmax(a)', '[300, 200]', ''",
+        "'y = rms_norm(a, b)', '[300, 200]', '[200]'",
+        "'y = reduce_sum(a)', '[300, 600]', ''",
+        "'y = reduce_mean(a, keepdims=false)', '[70, 600]', ''",
+        "'y = reduce_max(a)', '[300, 20]', ''",
+        "'y = transpose(a)', '[300, 270]', ''",
+        "'y = sigmoid(a)', '[5, 7]', ''",
+        "'y = tanh(a)', '[5, 700]', ''",
+        "'y = exp(a)', '[257, 3]', ''",
+        "'y = silu(a)', '[33, 65]', ''",
+    })
+    void singleOpsMatchTheReferenceOnRaggedShapes(String stmt, String sa, String sb) {
+        StringBuilder src = new StringBuilder("graph t\ninput a: f32" + sa + "\n");
+        if (!sb.isEmpty()) {
+            src.append("input b: f32").append(sb).append('\n');
+        }
+        src.append(stmt).append("\noutput y\n");
+        Graph g = IrParser.parse(src.toString(), "t.ir");
+        for (int opt : new int[] {0, 2, 3}) {
+            compareAtTier(g, opt, 2e-4);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void tiersOnlyReduceTheSiwCount(int opt) throws IOException {
+        Graph g = example("mlp.ir");
+        int o0 = Compiler.compile(g, 0).program().code().size();
+        int here = Compiler.compile(g, opt).program().code().size();
+        assertTrue(here <= o0, "-O" + opt + " has " + here + " SIWs, -O0 " + o0);
+        if (opt >= 1) {
+            assertTrue(here < o0, "packing reduces the SIW count: " + here + " vs " + o0);
+        }
+    }
+
+    static TensorType t(int... dims) {
+        return new TensorType(ai.vtpu.isa.siw.DType.F32, java.util.Arrays.stream(dims).boxed().toList());
+    }
+}
