@@ -229,7 +229,62 @@ public final class BenchSuite {
         out.println();
     }
 
-    /** Entry point for {@code java -cp ... ai.vtpu.bench.BenchSuite [all|sgemm|overlap|synthetic] [reps]}. */
+    /**
+     * The compiler's tier ladder: SGEMM and the fused MLP layer compiled from the IR at -O0..-O3, next to
+     * the hand-written programs (GemmProgram's double-buffered GEMM, examples/mlp.siwa), in one run.
+     */
+    public void compiler(int[] sizes) {
+        out.println("## phextcc: tiers against hand-written programs (1 sentron)");
+        out.println();
+        out.println("| workload | program | SIWs | median ms | GFLOP/s | vs hand-written |");
+        out.println("|---|---|---|---|---|---|");
+        Random r = new Random(3);
+        for (int n : sizes) {
+            HostTensor a = random(r, n, n);
+            HostTensor b = random(r, n, n);
+            Program hand = Assembler.assemble(GemmProgram.siwa(n, 256, 1, true), "gemm.siwa").program();
+            String ir = "graph gemm\ninput A: f32[" + n + ", " + n + "]\ninput B: f32[" + n + ", " + n + "]\nC = matmul(A, B)\noutput C\n";
+            ladder("SGEMM n=" + n, ir, hand, Map.of("A", a, "B", b), 2.0 * n * n * n);
+        }
+        HostTensor x = random(r, 128, 256);
+        HostTensor w = random(r, 256, 128);
+        HostTensor bias = random(r, 1, 128);
+        Program hand = ai.vtpu.isa.asm.Loader.load(java.nio.file.Path.of(System.getProperty("vtpu.examples", "examples"), "mlp.siwa"))
+                .program();
+        String ir = "graph mlp\ninput x: f32[128, 256]\ninput W: f32[256, 128]\ninput b: f32[1, 128]\nh = matmul(x, W)\n"
+                + "hb = add(h, b)\ny = relu(hb)\noutput y\n";
+        ladder("MLP layer relu(xW+b) 128x256x128", ir, hand, Map.of("x", x, "W", w, "b", bias), 2.0 * 128 * 256 * 128);
+        out.println();
+    }
+
+    /** Hand-written and -O0..-O3, warmed up together and then measured in interleaved rounds (no order bias). */
+    private void ladder(String workload, String ir, Program hand, Map<String, HostTensor> in, double flop) {
+        List<Program> programs = new ArrayList<>(List.of(hand));
+        for (int opt = 0; opt <= 3; opt++) {
+            programs.add(ai.vtpu.phextcc.Compiler.compile(ai.vtpu.phextcc.ir.IrParser.parse(ir, "bench.ir"), opt).program());
+        }
+        Machine.Options o = new Machine.Options(1, false, 60_000, true);
+        for (int w = 0; w < warmups + 2; w++) {
+            for (Program p : programs) {
+                Machine.run(p, in, o);
+            }
+        }
+        double[][] t = new double[programs.size()][reps];
+        for (int rep = 0; rep < reps; rep++) {
+            for (int i = 0; i < programs.size(); i++) {
+                t[i][rep] = Machine.run(programs.get(i), in, o).stats().sentrons().get(0).wallNanos();
+            }
+        }
+        double handNs = median(t[0]);
+        for (int i = 0; i < programs.size(); i++) {
+            double ns = median(t[i]);
+            out.printf(Locale.ROOT, "| %s | %s | %d | %.3f | %.1f | %.2fx |%n", workload, i == 0 ? "hand-written" : "phextcc -O" + (i - 1),
+                    programs.get(i).code().size(), ns / 1e6, flop / ns, handNs / ns);
+        }
+        out.flush();
+    }
+
+    /** Entry point for {@code java -cp ... ai.vtpu.bench.BenchSuite [all|sgemm|overlap|synthetic|compiler] [reps]}. */
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "all";
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
@@ -249,6 +304,9 @@ public final class BenchSuite {
         }
         if (all || parts.contains("synthetic")) {
             b.synthetic();
+        }
+        if (all || parts.contains("compiler")) {
+            b.compiler(new int[] {512, 1024});
         }
     }
 }

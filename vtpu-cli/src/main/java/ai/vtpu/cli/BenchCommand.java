@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
             "kernel alone and OpenBLAS (numpy in python3, skipped with a message where missing), double-buffered versus",
             "plain GEMM, and the synthetic D/S/C streams. Medians of --reps runs after --warmups runs."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--suite", defaultValue = "all", split = ",", description = "sgemm, overlap, synthetic or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "all", split = ",", description = "sgemm, overlap, synthetic, compiler or all (default: ${DEFAULT-VALUE}).")
     String[] suites;
 
     @Option(names = "--sizes", defaultValue = "256,512,1024,2048", split = ",", description = "SGEMM sizes (default: ${DEFAULT-VALUE}).")

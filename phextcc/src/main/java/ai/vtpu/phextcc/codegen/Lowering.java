@@ -127,30 +127,34 @@ final class Lowering {
         for (int[] o : tiles(m, cols, tm, tn)) {
             int acc = rotate && tileParity % 2 == 1 ? 5 : 0;
             int steps = (k + tk - 1) / tk;
+            // With rotation (-O2 and up) the operands of step s+1 are gathered before the MMA of step s,
+            // into the other register pair: software pipelining, so S fills one pair while D reads the other.
+            int[][] pair = new int[steps][];
             for (int s = 0; s < steps; s++) {
                 int pa = rotate && stepParity % 2 == 1 ? 3 : 1;
-                int pb = pa + 1;
+                pair[s] = new int[] {pa, pa + 1};
                 stepParity++;
+            }
+            if (rotate) {
+                gatherStep(a, b, tA, tB, o, 0, tk, tm, tn, pair[0]);
+            }
+            for (int s = 0; s < steps; s++) {
                 int k0 = s * tk;
-                // op(A) tile (i, s) is the stored block A[k0.., i0..] used with MMA ta when transposed.
-                if (tA) {
-                    e.gather(pa, a, k0, o[0], tk, tm);
-                } else {
-                    e.gather(pa, a, o[0], k0, tm, tk);
+                if (!rotate) {
+                    gatherStep(a, b, tA, tB, o, k0, tk, tm, tn, pair[s]);
+                } else if (s + 1 < steps) {
+                    gatherStep(a, b, tA, tB, o, k0 + tk, tk, tm, tn, pair[s + 1]);
                 }
-                if (tB) {
-                    e.gather(pb, b, o[1], k0, tn, tk);
-                } else {
-                    e.gather(pb, b, k0, o[1], tk, tn);
-                }
-                if (prefetch && s + 1 < steps) {
-                    int n0 = k0 + tk;
+                if (prefetch && s + 2 < steps) {
+                    int n0 = k0 + 2 * tk;
                     if (tA) {
                         e.prefetch(a, n0, o[0], tk, tm);
                     } else {
                         e.prefetch(a, o[0], n0, tm, tk);
                     }
                 }
+                int pa = pair[s][0];
+                int pb = pair[s][1];
                 String flags = (tA ? ", ta" : "") + (tB ? ", tb" : "") + (s == 0 ? ", zero" : "");
                 e.d("MMA T" + acc + ", T" + pa + ", T" + pb + flags, acc, 2L * tm * tn * tk,
                         s == 0 ? new int[] {pa, pb} : new int[] {pa, pb, acc});
@@ -165,6 +169,20 @@ final class Lowering {
             }
             e.scatter(acc, n.name(), o[0], o[1], tm, tn);
             tileParity++;
+        }
+    }
+
+    /** Gathers op(A)(i-block, k0..) and op(B)(k0.., j-block) into the register pair {@code p}. */
+    private void gatherStep(String a, String b, boolean tA, boolean tB, int[] o, int k0, int tk, int tm, int tn, int[] p) {
+        if (tA) {
+            e.gather(p[0], a, k0, o[0], tk, tm);
+        } else {
+            e.gather(p[0], a, o[0], k0, tm, tk);
+        }
+        if (tB) {
+            e.gather(p[1], b, o[1], k0, tn, tk);
+        } else {
+            e.gather(p[1], b, k0, o[1], tk, tn);
         }
     }
 

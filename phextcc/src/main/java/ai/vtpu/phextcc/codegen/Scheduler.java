@@ -9,9 +9,9 @@ import java.util.Map;
 
 /**
  * Packs ops into SIWs and adds the waits their dependencies need (docs/COMPILER.md, "SIW packing").
- * List scheduling in program order: each op goes into the earliest SIW at or after the one its
- * dependencies allow whose slot for its pipe is free. With {@code onePerSiw} (-O0) every op gets a SIW of
- * its own, in order. An asynchronous op (S, or communication C) signals a tag; an op of another pipe that
+ * In-order bundling: each op goes into the earliest SIW, no earlier than the previous op's, that its
+ * dependencies allow and whose slot for its pipe is free; the lowering's order is the issue order. With
+ * {@code onePerSiw} (-O0) every op gets a SIW of its own. An asynchronous op (S, or communication C) signals a tag; an op of another pipe that
  * depends on it waits for that tag. Waiting for a tag waits for the newest op that signalled it, which
  * retires the op depended on too, so reusing tags is always safe.
  */
@@ -81,9 +81,12 @@ final class Scheduler {
         int[] pos = new int[instrs.size()];
         int[] tag = new int[instrs.size()];
         int last = -1;
+        int previous = 0;
         for (int i = 0; i < instrs.size(); i++) {
             Instr o = instrs.get(i);
-            int earliest = onePerSiw ? last + 1 : 0;
+            // In-order bundling: an op never goes before the op ahead of it in program order (it may share its SIW),
+            // so the order the lowering chose (gathers of the next step before the current MMA) is the issue order.
+            int earliest = onePerSiw ? last + 1 : Math.max(0, previous);
             for (Dep x : deps.get(i)) {
                 earliest = Math.max(earliest, x.sameSiwAllowed() ? pos[x.on()] : pos[x.on()] + 1);
             }
@@ -98,6 +101,7 @@ final class Scheduler {
             s.ops[o.pipe().ordinal()] = o.asm();
             pos[i] = at;
             last = Math.max(last, at);
+            previous = at;
             if (needsTag[i]) {
                 tag[i] = nextTag;
                 nextTag = (nextTag + 1) % 8;

@@ -146,6 +146,7 @@ public final class IrParser {
     }
 
     private TensorType type() {
+        skipSpaces();
         int c = pos - lineStart + 1;
         String dt = ident("a dtype such as f32");
         DType dtype = DType.ofLabel(dt);
