@@ -93,6 +93,14 @@ class CompileAndRunTest {
         "'y = tanh(a)', '[5, 700]', ''",
         "'y = exp(a)', '[257, 3]', ''",
         "'y = silu(a)', '[33, 65]', ''",
+        "'y = slice(a, axis=1, start=3, end=290)', '[40, 300]', ''",
+        "'y = slice(a, axis=0, start=5, end=270)', '[300, 20]', ''",
+        "'y = slice(a, start=2, end=7)', '[9]', ''",
+        "'y = concat(a, b, axis=0)', '[30, 300]', '[270, 300]'",
+        "'y = concat(a, b, axis=1)', '[30, 300]', '[30, 7]'",
+        "'y = reshape(a, shape=[600, 45])', '[300, 90]', ''",
+        "'y = reshape(a, shape=[70, 300])', '[300, 70]', ''",
+        "'y = reshape(a, shape=[12])', '[3, 4]', ''",
     })
     void singleOpsMatchTheReferenceOnRaggedShapes(String stmt, String sa, String sb) {
         StringBuilder src = new StringBuilder("graph t\ninput a: f32" + sa + "\n");

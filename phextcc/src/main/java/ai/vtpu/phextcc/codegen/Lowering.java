@@ -81,6 +81,9 @@ final class Lowering {
             case SOFTMAX, LAYER_NORM, RMS_NORM -> rowwise(n);
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> reduce(n);
             case TRANSPOSE -> transpose(n);
+            case SLICE -> slice(n);
+            case CONCAT -> concat(n);
+            case RESHAPE -> reshape(n);
             default -> throw unsupported(n, n.op().label() + " is parsed, typed and evaluated by the reference, but code "
                     + "generation for it is not implemented yet (docs/COMPILER.md, 'Not yet')");
         }
@@ -302,6 +305,83 @@ final class Lowering {
                 e.scatter(acc, n.name(), r0, 0, tr, 1);
             }
             tileParity++;
+        }
+    }
+
+    /** Copies the block [r0, r0+rows) x [c0, c0+cols) of {@code from} to (dr, dc) of {@code to}, tile by tile. */
+    private void copy(String from, int r0, int c0, int rows, int cols, String to, int dr, int dc) {
+        for (int i = 0; i < rows; i += TILE) {
+            for (int j = 0; j < cols; j += TILE) {
+                int tr = Math.min(TILE, rows - i);
+                int tc = Math.min(TILE, cols - j);
+                int t = scratch(0);
+                e.gather(t, from, r0 + i, c0 + j, tr, tc);
+                e.scatter(t, to, dr + i, dc + j, tr, tc);
+                tileParity++;
+            }
+        }
+    }
+
+    private static void rank2(Node n, TensorType t) {
+        if (t.rank() > 2) {
+            throw unsupported(n, n.op().label() + " of rank " + t.rank() + " is not supported by code generation yet (rank 1 and 2)");
+        }
+    }
+
+    private int axisOf(Node n) {
+        int axis = (int) n.number("axis", n.type().rank() - 1);
+        return axis < 0 ? axis + n.type().rank() : axis;
+    }
+
+    /** Slice along an axis: a block copy (a rank-1 tensor is one line, so its axis is the columns). */
+    private void slice(Node n) {
+        TensorType in = g.type(n.inputs().get(0));
+        rank2(n, in);
+        boolean cols = axisOf(n) == in.rank() - 1;
+        int start = (int) n.number("start", 0);
+        TensorType out = n.type();
+        copy(n.inputs().get(0), cols ? 0 : start, cols ? start : 0, rowsOf(out), out.cols(), n.name(), 0, 0);
+    }
+
+    private void concat(Node n) {
+        TensorType out = n.type();
+        rank2(n, out);
+        boolean cols = axisOf(n) == out.rank() - 1;
+        int at = 0;
+        for (String in : n.inputs()) {
+            TensorType t = g.type(in);
+            copy(in, 0, 0, rowsOf(t), t.cols(), n.name(), cols ? 0 : at, cols ? at : 0);
+            at += cols ? t.cols() : rowsOf(t);
+        }
+    }
+
+    /**
+     * Reshape keeps row-major element order. Pages are 2-D (the last dim is the columns), so every output
+     * row is copied from the input runs it spans, in pieces of at most one tile.
+     */
+    private void reshape(Node n) {
+        TensorType in = g.type(n.inputs().get(0));
+        TensorType out = n.type();
+        rank2(n, in);
+        rank2(n, out);
+        int inCols = in.cols();
+        int outCols = out.cols();
+        int outRows = rowsOf(out);
+        if (inCols == outCols) {
+            copy(n.inputs().get(0), 0, 0, rowsOf(in), inCols, n.name(), 0, 0);
+            return;
+        }
+        for (int r = 0; r < outRows; r++) {
+            long flat = (long) r * outCols;
+            int done = 0;
+            while (done < outCols) {
+                long f = flat + done;
+                int ir = (int) (f / inCols);
+                int ic = (int) (f % inCols);
+                int len = Math.min(Math.min(outCols - done, inCols - ic), TILE);
+                copy(n.inputs().get(0), ir, ic, 1, len, n.name(), r, done);
+                done += len;
+            }
         }
     }
 
