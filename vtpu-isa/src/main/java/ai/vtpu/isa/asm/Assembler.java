@@ -650,7 +650,12 @@ public final class Assembler {
                 boolean neg = text.startsWith("-");
                 String digits = text.replaceFirst("^[+-]?0[xX]", "");
                 v = Long.parseUnsignedLong(digits, 16);
-                v = neg ? -v : v;
+                if (neg) {
+                    if (v < 0 && v != Long.MIN_VALUE) {
+                        throw error(ErrorCode.FIELD_RANGE, line, p.col, "'" + p.text + "' is below -2^63, expected " + what);
+                    }
+                    v = -v;
+                }
             } else if (DECIMAL_INT.matcher(text).matches()) {
                 v = Long.parseLong(text);
             } else {
@@ -731,7 +736,8 @@ public final class Assembler {
         private int register(char kind, int count, String what) {
             Piece p = next(what);
             String t = p.text;
-            if (t.length() < 2 || Character.toUpperCase(t.charAt(0)) != kind || !t.substring(1).chars().allMatch(Character::isDigit)) {
+            if (t.length() < 2 || Character.toUpperCase(t.charAt(0)) != kind
+                    || !t.substring(1).chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
                 throw expected(p, line, what);
             }
             if (t.length() > 4) {

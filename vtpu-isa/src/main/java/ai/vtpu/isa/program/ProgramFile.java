@@ -125,6 +125,19 @@ public final class ProgramFile {
             }
         }
         Declarations decl = new DeclReader(b, HEADER_BYTES, (int) declLength).read();
+        // Duplicates could not come from the assembler, and the disassembler could not print them back.
+        var names = new java.util.HashSet<String>();
+        for (TensorDecl t : decl.tensors()) {
+            if (!names.add(t.name())) {
+                throw new IsaException(ErrorCode.BAD_DECLARATION, "declaration section", "tensor " + t.name() + " is declared twice");
+            }
+        }
+        var ids = new java.util.HashSet<Integer>();
+        for (GroupDecl g : decl.groups()) {
+            if (!ids.add(g.id())) {
+                throw new IsaException(ErrorCode.BAD_DECLARATION, "declaration section", "group " + g.id() + " is declared twice");
+            }
+        }
         List<Siw> code = new ArrayList<>((int) count);
         for (int i = 0; i < count; i++) {
             code.add(SiwCodec.decode(b, (int) codeStart + i * Siw.BYTES, i));

@@ -143,6 +143,9 @@ public enum Opcode {
 
     /** @return the op with this mnemonic (case-insensitive) in this slot, or null */
     public static Opcode ofMnemonic(Pipe pipe, String mnemonic) {
+        if (!ai.vtpu.isa.Labels.isAsciiWord(mnemonic)) {
+            return null; // case folding of non-ASCII letters ('ſ' to 'S') must not find an op
+        }
         return BY_MNEMONIC.get(pipe).get(mnemonic.toUpperCase(Locale.ROOT));
     }
 }

@@ -171,32 +171,59 @@ public final class Validator {
 
     // ------------------------------------------------------------------ data flow
 
+    /**
+     * The fixpoint keeps a state only at the start of each basic block (SIW 0, branch targets and the SIW
+     * after a branch) and walks straight-line code with one working state, so memory grows with the number
+     * of blocks, not of SIWs.
+     */
     private void dataFlow() {
         int n = code.size();
         if (n == 0) {
             return;
         }
-        State[] entry = new State[n];
-        entry[0] = State.initial();
+        BitSet leader = new BitSet(n);
+        leader.set(0);
+        for (int i = 0; i < n; i++) {
+            if (code.get(i).c() instanceof CBranch b) {
+                if (i + 1 < n) {
+                    leader.set(i + 1);
+                }
+                if (b.mayJump() && b.target() < n) {
+                    leader.set((int) b.target());
+                }
+            }
+        }
+        Map<Integer, State> entry = new HashMap<>();
+        entry.put(0, State.initial());
         ArrayDeque<Integer> work = new ArrayDeque<>();
         BitSet queued = new BitSet(n);
         work.add(0);
         queued.set(0);
         while (!work.isEmpty()) {
-            int i = work.poll();
-            queued.clear(i);
-            State st = entry[i].copy();
-            transfer(i, st);
-            for (int succ : successors(i)) {
-                if (entry[succ] == null) {
-                    entry[succ] = st.copy();
-                } else if (!entry[succ].joinChanged(st)) {
+            int start = work.poll();
+            queued.clear(start);
+            State st = entry.get(start).copy();
+            int i = start;
+            while (true) {
+                transfer(i, st);
+                int[] succ = successors(i);
+                if (succ.length == 1 && !leader.get(succ[0])) {
+                    i = succ[0];
                     continue;
                 }
-                if (!queued.get(succ)) {
-                    queued.set(succ);
-                    work.add(succ);
+                for (int next : succ) {
+                    State e = entry.get(next);
+                    if (e == null) {
+                        entry.put(next, st.copy());
+                    } else if (!e.joinChanged(st)) {
+                        continue;
+                    }
+                    if (!queued.get(next)) {
+                        queued.set(next);
+                        work.add(next);
+                    }
                 }
+                break;
             }
         }
     }
@@ -315,7 +342,12 @@ public final class Validator {
             int shape = Shape.of(m.rows(), m.cols());
             switch (m.opcode()) {
                 case SEND -> need(i, Pipe.C, m.opcode(), in, m.tile(), "the tile sent");
-                case RECV, CAST -> out[m.tile()] = shape;
+                case RECV -> out[m.tile()] = shape;
+                case CAST -> {
+                    // Every member runs this SIW, the root too, so the root's tile must have been written.
+                    need(i, Pipe.C, m.opcode(), in, m.tile(), "the root's tile");
+                    out[m.tile()] = shape;
+                }
                 case REDUCE -> need(i, Pipe.C, m.opcode(), in, m.tile(), "this member's contribution");
                 case ALLGATHER -> {
                     need(i, Pipe.C, m.opcode(), in, m.src(), "this member's contribution");
