@@ -26,6 +26,14 @@ public final class Compiler {
     }
 
     public static Result compile(Graph graph, int optLevel) {
+        return compile(graph, optLevel, 1);
+    }
+
+    /** Compiles for {@code sentrons} sentrons: inputs declared split=rows are divided among them. */
+    public static Result compile(Graph graph, int optLevel, int sentrons) {
+        if (sentrons < 1) {
+            throw new CompileException("--sentrons " + sentrons + ": expected 1 or more");
+        }
         if (optLevel < 0 || optLevel > 3) {
             throw new CompileException("optimisation level " + optLevel + " does not exist; expected 0..3");
         }
@@ -36,7 +44,7 @@ public final class Compiler {
             g = p.run(g);
             report.add(String.format(Locale.ROOT, "%-22s nodes %d -> %d", p.name(), before, g.nodes().size()));
         }
-        CodeGen.Output out = CodeGen.generate(g, Pipeline.codegenOptions(optLevel));
+        CodeGen.Output out = CodeGen.generate(g, Pipeline.codegenOptions(optLevel).withSentrons(sentrons));
         report.addAll(out.report());
         Program program;
         try {

@@ -27,6 +27,7 @@ class BadInputTest {
         "undefined output | graph g\\ninput a: f32[2, 2]\\ny = relu(a)\\noutput z | g.ir:4:8: output 'z' is not defined",
         "bad reshape | graph g\\ninput a: f32[2, 3]\\ny = reshape(a, shape=[4, 2])\\noutput y | has 8 elements, the input f32[2, 3] has 6",
         "non-last axis | graph g\\ninput a: f32[2, 3]\\ny = softmax(a, axis=0)\\noutput y | supports only the last axis",
+        "bad split | graph g\\ninput a: f32[4] split=rows\\ny = relu(a)\\noutput y | only a 2-D input can be split by rows",
         "bad activation | graph g\\ninput a: f32[2, 3]\\ninput b: f32[3, 3]\\ny = matmul(a, b, activation=swish)\\noutput y | activation must be one of",
     })
     void parseErrors(String name, String source, String expected) {
@@ -39,8 +40,15 @@ class BadInputTest {
         "all_reduce not lowered | graph g\\ninput a: f32[2, 3]\\ny = all_reduce(a, op=sum)\\noutput y | code generation for it is not implemented yet",
         "wide softmax | graph g\\ninput a: f32[2, 300]\\ny = softmax(a)\\noutput y | a row must fit one tile",
         "bad tier | graph g\\ninput a: f32[2, 3]\\ny = relu(a)\\noutput y | optimisation level 7 does not exist",
+        "split attention | graph g\\ninput x: f32[8, 4] split=rows\\ns = matmul(x, x, transpose_b=true)\\noutput s | would combine rows held by different sentrons",
     })
     void compileErrors(String name, String source, String expected) {
+        if (name.equals("split attention")) {
+            CompileException e = assertThrows(CompileException.class,
+                    () -> Compiler.compile(IrParser.parse(source.replace("\\n", "\n"), "g.ir"), 2, 2));
+            assertTrue(e.getMessage().contains(expected), name + ": " + e.getMessage());
+            return;
+        }
         int opt = name.equals("bad tier") ? 7 : 2;
         CompileException e = assertThrows(CompileException.class,
                 () -> Compiler.compile(IrParser.parse(source.replace("\\n", "\n"), "g.ir"), opt));

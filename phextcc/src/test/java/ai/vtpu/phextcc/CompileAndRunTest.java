@@ -39,13 +39,17 @@ class CompileAndRunTest {
     }
 
     static void compareAtTier(Graph g, int opt, double tol) {
-        Compiler.Result res = Compiler.compile(g, opt);
+        compareAtTier(g, opt, tol, 1);
+    }
+
+    static void compareAtTier(Graph g, int opt, double tol, int sentrons) {
+        Compiler.Result res = Compiler.compile(g, opt, sentrons);
         assertEquals(List.of(), Validator.validate(res.program()), "compiled program is valid");
         Map<String, float[]> in = randomInputs(g, 11);
         Map<String, float[]> expected = Evaluator.run(g, in);
         Map<String, HostTensor> host = new HashMap<>();
         in.forEach((k, v) -> host.put(k, new HostTensor(g.inputs().get(k).shape(), v)));
-        Map<String, HostTensor> out = Machine.run(res.program(), host, new Machine.Options(1, false, 10_000, false)).outputs();
+        Map<String, HostTensor> out = Machine.run(res.program(), host, new Machine.Options(sentrons, false, 10_000, false)).outputs();
         for (var e : expected.entrySet()) {
             float[] want = e.getValue();
             float[] got = out.get(e.getKey()).data();
@@ -66,6 +70,12 @@ class CompileAndRunTest {
     @ValueSource(ints = {0, 1, 2, 3})
     void theMlpMatchesTheReferenceAtEveryTier(int opt) throws IOException {
         compareAtTier(example("mlp.ir"), opt, 1e-4);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2, 0", "2, 2", "3, 3", "4, 1", "7, 2"})
+    void theMlpSplitsItsBatchAcrossSentrons(int sentrons, int opt) throws IOException {
+        compareAtTier(example("mlp.ir"), opt, 1e-4, sentrons);
     }
 
     @ParameterizedTest

@@ -33,7 +33,7 @@ final class CompileCommand implements Callable<Integer> {
     boolean report;
 
     @Option(names = "--sentrons", defaultValue = "1",
-            description = "Sentrons to compile for (default: ${DEFAULT-VALUE}; only 1 is supported so far).")
+            description = "Sentrons to compile for: inputs declared split=rows are divided among them (default: ${DEFAULT-VALUE}).")
     int sentrons;
 
     @Spec
@@ -41,12 +41,8 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (sentrons != 1) {
-            throw new ai.vtpu.phextcc.CompileException("--sentrons " + sentrons
-                    + ": partitioning a graph over several sentrons is not implemented yet; compile for 1");
-        }
         Graph g = IrParser.parse(Files2.readText(graph), graph.toString());
-        Compiler.Result r = Compiler.compile(g, opt);
+        Compiler.Result r = Compiler.compile(g, opt, sentrons);
         Path out = output != null ? output : Files2.withExtension(graph, ".siw");
         ProgramFile.write(r.program(), out);
         if (asm != null) {
@@ -56,7 +52,7 @@ final class CompileCommand implements Callable<Integer> {
         if (report) {
             r.report().forEach(w::println);
         }
-        w.println("wrote " + out + " (" + r.program().code().size() + " SIWs, -O" + opt + ")");
+        w.println("wrote " + out + " (" + r.program().code().size() + " SIWs, -O" + opt + ", for " + sentrons + " sentron(s))");
         return 0;
     }
 }

@@ -48,9 +48,14 @@ class CompileCommandTest {
     }
 
     @Test
-    void severalSentronsAreRefusedWithAReason() {
-        VtpuCommandTest.Result r = run("compile", "../examples/mlp.ir", "--sentrons", "2", "-o", dir.resolve("m.siw").toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("not implemented yet"), r.err());
+    void theMlpCompilesForTwoSentronsAndTheBlockExplainsWhyItCannot() {
+        Path m = dir.resolve("m.siw");
+        VtpuCommandTest.Result ok = run("compile", "../examples/mlp.ir", "--sentrons", "2", "-o", m.toString());
+        assertEquals(0, ok.code(), ok.err());
+        VtpuCommandTest.Result r = run("run", m.toString(), "--random-inputs", "1", "--sentrons", "2");
+        assertEquals(0, r.code(), r.err());
+        VtpuCommandTest.Result bad = run("compile", "../examples/block.ir", "--sentrons", "2", "-o", dir.resolve("b.siw").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("node 's' (matmul)") && bad.err().contains("needs a collective"), bad.err());
     }
 }

@@ -20,7 +20,10 @@ public final class CodeGen {
      * @param prefetch insert PREFETCH of the next inner tile
      * @param morton visit output tiles along a Morton curve
      */
-    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton) {
+    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, int sentrons) {
+        public Options withSentrons(int n) {
+            return new Options(onePerSiw, rotate, prefetch, morton, n);
+        }
     }
 
     public record Output(String assembly, List<String> report) {
@@ -30,20 +33,24 @@ public final class CodeGen {
     }
 
     public static Output generate(Graph g, Options o) {
+        Partition.Result part = Partition.of(g, o.sentrons());
         Map<String, Integer> ids = new LinkedHashMap<>();
         StringBuilder asm = new StringBuilder();
-        asm.append("; ").append(g.name()).append(", compiled by phextcc\n");
+        asm.append("; ").append(g.name()).append(", compiled by phextcc for ").append(o.sentrons())
+                .append(" sentron(s): run it with that many\n");
         int scroll = 1;
         for (var e : g.inputs().entrySet()) {
             ids.put(e.getKey(), ids.size());
-            asm.append(decl(e.getKey(), e.getValue(), scroll++, g.outputs().contains(e.getKey()) ? "inout" : "input"));
+            asm.append(decl(e.getKey(), e.getValue(), scroll++, g.outputs().contains(e.getKey()) ? "inout" : "input",
+                    part.split.contains(e.getKey())));
         }
         for (Node n : g.nodes()) {
             ids.put(n.name(), ids.size());
-            asm.append(decl(n.name(), n.type(), scroll++, g.outputs().contains(n.name()) ? "output" : "scratch"));
+            asm.append(decl(n.name(), n.type(), scroll++, g.outputs().contains(n.name()) ? "output" : "scratch",
+                    part.split.contains(n.name())));
         }
         Emitter e = new Emitter(ids);
-        Lowering lowering = new Lowering(g, e, o.rotate(), o.prefetch(), o.morton());
+        Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton());
         for (Node n : g.nodes()) {
             lowering.lower(n);
         }
@@ -96,7 +103,7 @@ public final class CodeGen {
         return new Output(asm.toString(), report);
     }
 
-    private static String decl(String name, TensorType t, int scroll, String role) {
+    private static String decl(String name, TensorType t, int scroll, String role, boolean split) {
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < t.rank(); i++) {
             dims.append(i == 0 ? "" : ", ").append(t.shape().get(i));
@@ -104,6 +111,6 @@ public final class CodeGen {
         if (scroll > 999) {
             throw new ai.vtpu.phextcc.CompileException("the graph has more than 999 values; the compiler places one per scroll");
         }
-        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + "\n";
+        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + (split ? " split=rows" : "") + "\n";
     }
 }

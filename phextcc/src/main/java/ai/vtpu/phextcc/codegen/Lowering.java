@@ -8,6 +8,7 @@ import ai.vtpu.phextcc.ir.TensorType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Tiles every node onto the tile ops of docs/ISA.md. Values live in pages (one tensor per page, rank 1 as
@@ -28,12 +29,20 @@ final class Lowering {
     private int stepParity;
     private int tileParity;
 
-    Lowering(Graph g, Emitter e, boolean rotate, boolean prefetch, boolean morton) {
+    private final Map<String, TensorType> local;
+
+    /** {@code local} is each value's type as one sentron sees it (split values have their shard's rows). */
+    Lowering(Graph g, Map<String, TensorType> local, Emitter e, boolean rotate, boolean prefetch, boolean morton) {
+        this.local = local;
         this.g = g;
         this.e = e;
         this.rotate = rotate;
         this.prefetch = prefetch;
         this.morton = morton;
+    }
+
+    private TensorType type(String value) {
+        return local.get(value);
     }
 
     private static CompileException unsupported(Node n, String what) {
@@ -108,7 +117,7 @@ final class Lowering {
 
     /** Gathers the part of {@code value} that broadcasts onto the output tile at (r0, c0) of size tr x tc. */
     private void gatherBroadcast(int t, String value, int r0, int c0, int tr, int tc) {
-        TensorType v = g.type(value);
+        TensorType v = type(value);
         int rows = rowsOf(v) == 1 ? 1 : tr;
         int cols = v.cols() == 1 ? 1 : tc;
         e.gather(t, value, rowsOf(v) == 1 ? 0 : r0, v.cols() == 1 ? 0 : c0, rows, cols);
@@ -117,11 +126,11 @@ final class Lowering {
     private void matmul(Node n) {
         String a = n.inputs().get(0);
         String b = n.inputs().get(1);
-        TensorType ta = g.type(a);
+        TensorType ta = type(a);
         boolean tA = n.flag("transpose_a");
         boolean tB = n.flag("transpose_b");
-        int m = n.type().rows();
-        int cols = n.type().cols();
+        int m = type(n.name()).rows();
+        int cols = type(n.name()).cols();
         int k = tA ? ta.dim(0) : ta.dim(1);
         int tm = Math.min(TILE, m);
         int tn = Math.min(TILE, cols);
@@ -190,14 +199,14 @@ final class Lowering {
     }
 
     private void binary(Node n) {
-        TensorType out = n.type();
+        TensorType out = type(n.name());
         int rows = rowsOf(out);
         int cols = out.cols();
         int tr = Math.min(TILE, rows);
         int tc = Math.min(TILE, cols);
         String x = n.inputs().get(0);
         String y = n.inputs().get(1);
-        boolean xFull = rowsOf(g.type(x)) == rows && g.type(x).cols() == cols;
+        boolean xFull = rowsOf(type(x)) == rows && type(x).cols() == cols;
         for (int[] o : tiles(rows, cols, tr, tc)) {
             int tx = scratch(0);
             int ty = scratch(1);
@@ -219,7 +228,7 @@ final class Lowering {
     }
 
     private void unary(Node n) {
-        TensorType out = n.type();
+        TensorType out = type(n.name());
         int rows = rowsOf(out);
         int cols = out.cols();
         int tr = Math.min(TILE, rows);
@@ -235,7 +244,7 @@ final class Lowering {
     }
 
     private void rowwise(Node n) {
-        TensorType out = n.type();
+        TensorType out = type(n.name());
         int rows = rowsOf(out);
         int cols = out.cols();
         if (cols > TILE) {
@@ -270,7 +279,7 @@ final class Lowering {
     }
 
     private void reduce(Node n) {
-        TensorType in = g.type(n.inputs().get(0));
+        TensorType in = type(n.inputs().get(0));
         int rows = rowsOf(in);
         int cols = in.cols();
         int tr = Math.min(TILE, rows);
@@ -280,7 +289,7 @@ final class Lowering {
             default -> "REDSUM";
         };
         String combine = n.op() == OpKind.REDUCE_MAX ? "MAX" : "ADD";
-        boolean flat = n.type().rank() == 1 && in.rank() == 2; // [rows] written as one line
+        boolean flat = type(n.name()).rank() == 1 && in.rank() == 2; // [rows] written as one line
         for (int r0 = 0; r0 < rows; r0 += tr) {
             int acc = scratch(0);
             int part = scratch(1);
@@ -329,27 +338,27 @@ final class Lowering {
     }
 
     private int axisOf(Node n) {
-        int axis = (int) n.number("axis", n.type().rank() - 1);
-        return axis < 0 ? axis + n.type().rank() : axis;
+        int axis = (int) n.number("axis", type(n.name()).rank() - 1);
+        return axis < 0 ? axis + type(n.name()).rank() : axis;
     }
 
     /** Slice along an axis: a block copy (a rank-1 tensor is one line, so its axis is the columns). */
     private void slice(Node n) {
-        TensorType in = g.type(n.inputs().get(0));
+        TensorType in = type(n.inputs().get(0));
         rank2(n, in);
         boolean cols = axisOf(n) == in.rank() - 1;
         int start = (int) n.number("start", 0);
-        TensorType out = n.type();
+        TensorType out = type(n.name());
         copy(n.inputs().get(0), cols ? 0 : start, cols ? start : 0, rowsOf(out), out.cols(), n.name(), 0, 0);
     }
 
     private void concat(Node n) {
-        TensorType out = n.type();
+        TensorType out = type(n.name());
         rank2(n, out);
         boolean cols = axisOf(n) == out.rank() - 1;
         int at = 0;
         for (String in : n.inputs()) {
-            TensorType t = g.type(in);
+            TensorType t = type(in);
             copy(in, 0, 0, rowsOf(t), t.cols(), n.name(), cols ? 0 : at, cols ? at : 0);
             at += cols ? t.cols() : rowsOf(t);
         }
@@ -360,8 +369,8 @@ final class Lowering {
      * row is copied from the input runs it spans, in pieces of at most one tile.
      */
     private void reshape(Node n) {
-        TensorType in = g.type(n.inputs().get(0));
-        TensorType out = n.type();
+        TensorType in = type(n.inputs().get(0));
+        TensorType out = type(n.name());
         rank2(n, in);
         rank2(n, out);
         int inCols = in.cols();
@@ -386,12 +395,12 @@ final class Lowering {
     }
 
     private void transpose(Node n) {
-        TensorType in = g.type(n.inputs().get(0));
+        TensorType in = type(n.inputs().get(0));
         if (in.rank() != 2) {
             throw unsupported(n, "transpose of rank " + in.rank() + " is not supported by code generation yet (rank 2 only)");
         }
-        int rows = n.type().rows();
-        int cols = n.type().cols();
+        int rows = type(n.name()).rows();
+        int cols = type(n.name()).cols();
         int tr = Math.min(TILE, rows);
         int tc = Math.min(TILE, cols);
         for (int[] o : tiles(rows, cols, tr, tc)) {

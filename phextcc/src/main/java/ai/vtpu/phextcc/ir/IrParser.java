@@ -178,6 +178,7 @@ public final class IrParser {
         List<Raw> raws = new ArrayList<>();
         List<String> outputs = new ArrayList<>();
         List<int[]> outputPos = new ArrayList<>();
+        Set<String> split = new HashSet<>();
         while (pos < text.length()) {
             if (atLineEnd()) {
                 endLine();
@@ -198,6 +199,19 @@ public final class IrParser {
                     define(defined, v, line, c + 1);
                     expect(':');
                     inputs.put(v, type());
+                    if (!atLineEnd()) {
+                        int sc = pos - lineStart + 1;
+                        String word2 = ident("'split=rows' or the end of the line");
+                        expect('=');
+                        Object how = value();
+                        if (!word2.equals("split") || !"rows".equals(how)) {
+                            throw error(line, sc, "expected 'split=rows' after the input's type");
+                        }
+                        if (inputs.get(v).rank() != 2) {
+                            throw error(line, sc, "only a 2-D input can be split by rows");
+                        }
+                        split.add(v);
+                    }
                 }
                 case "output" -> {
                     do {
@@ -254,7 +268,7 @@ public final class IrParser {
                 throw error(outputPos.get(i)[0], outputPos.get(i)[1], "output '" + o + "' is not defined");
             }
         }
-        return new Graph(name, inputs, nodes, outputs);
+        return new Graph(name, inputs, nodes, outputs, split);
     }
 
     private void define(Map<String, int[]> defined, String v, int l, int c) {

@@ -81,6 +81,6 @@ public final class FuseMatmulEpilogue implements Pass {
             }
             nodes.add(m == n ? fused : m);
         }
-        return new Graph(g.name(), g.inputs(), nodes, g.outputs());
+        return g.withNodes(nodes);
     }
 }

@@ -1,0 +1,93 @@
+package ai.vtpu.phextcc.codegen;
+
+import ai.vtpu.phextcc.CompileException;
+import ai.vtpu.phextcc.ir.Graph;
+import ai.vtpu.phextcc.ir.Node;
+import ai.vtpu.phextcc.ir.OpKind;
+import ai.vtpu.phextcc.ir.TensorType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Data-parallel partitioning over N sentrons: inputs declared {@code split=rows} are divided by rows (each
+ * sentron holds ⌈rows/N⌉ of them, docs/ISA.md §5.2), and every value computed row by row from split values
+ * is split the same way. Ops that would mix rows of a split value (a matmul whose right operand is split, a
+ * transpose, a reshape, a row slice or concat) need collectives, which are not generated yet: they are an
+ * error naming the node. The result gives each value's type as one sentron sees it.
+ */
+final class Partition {
+    private Partition() {
+    }
+
+    static final class Result {
+        final Set<String> split = new HashSet<>();
+        final Map<String, TensorType> local = new HashMap<>();
+    }
+
+    private static boolean rowsAxis(Node n, TensorType t) {
+        int axis = (int) n.number("axis", t.rank() - 1);
+        return (axis < 0 ? axis + t.rank() : axis) == 0 && t.rank() == 2;
+    }
+
+    static Result of(Graph g, int sentrons) {
+        Result r = new Result();
+        if (sentrons > 1) { // on one sentron nothing is divided, whatever the graph declares
+            r.split.addAll(g.splitInputs());
+        }
+        for (Node n : g.nodes()) {
+            List<String> splitIns = new ArrayList<>();
+            for (String in : n.inputs()) {
+                if (r.split.contains(in)) {
+                    splitIns.add(in);
+                }
+            }
+            if (splitIns.isEmpty()) {
+                continue;
+            }
+            String first = n.inputs().get(0);
+            boolean ok = switch (n.op()) {
+                case MATMUL, GEMM -> splitIns.equals(List.of(first)) && !n.flag("transpose_a")
+                        || n.op() == OpKind.GEMM && r.split.contains(first) && !r.split.contains(n.inputs().get(1));
+                case TRANSPOSE, RESHAPE -> false;
+                case SLICE -> !rowsAxis(n, g.type(first));
+                case CONCAT -> !rowsAxis(n, n.type()) && splitIns.size() == n.inputs().size();
+                case ALL_REDUCE, ALL_GATHER -> false;
+                default -> true;
+            };
+            // Row-wise ops need every full-size operand split alike; a replicated [rows, ...] operand would not line up.
+            for (String in : n.inputs()) {
+                TensorType t = g.type(in);
+                if (!r.split.contains(in) && t.rank() == 2 && t.rows() > 1 && t.rows() == n.type().rows()
+                        && n.op() != OpKind.MATMUL && n.op() != OpKind.GEMM && n.type().rank() == 2) {
+                    ok = false;
+                }
+            }
+            if (!ok) {
+                throw new CompileException(n.where() + ": with --sentrons " + sentrons + " this node would combine rows held by "
+                        + "different sentrons (inputs split by rows: " + splitIns + "); that needs a collective, which the "
+                        + "compiler does not generate yet");
+            }
+            r.split.add(n.name());
+        }
+        for (String in : g.inputs().keySet()) {
+            r.local.put(in, local(g.inputs().get(in), r.split.contains(in), sentrons));
+        }
+        for (Node n : g.nodes()) {
+            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons));
+        }
+        return r;
+    }
+
+    private static TensorType local(TensorType t, boolean split, int sentrons) {
+        if (!split) {
+            return t;
+        }
+        List<Integer> s = new ArrayList<>(t.shape());
+        s.set(0, Math.max(1, (t.rows() + sentrons - 1) / sentrons));
+        return new TensorType(t.dtype(), s);
+    }
+}
