@@ -31,6 +31,11 @@ public final class Compiler {
 
     /** Compiles for {@code sentrons} sentrons: inputs declared split=rows are divided among them. */
     public static Result compile(Graph graph, int optLevel, int sentrons) {
+        return compile(graph, optLevel, sentrons, 1);
+    }
+
+    /** As above, the computation repeated {@code repeat} times in a loop (for benchmarks of steady state). */
+    public static Result compile(Graph graph, int optLevel, int sentrons, int repeat) {
         if (sentrons < 1) {
             throw new CompileException("--sentrons " + sentrons + ": expected 1 or more");
         }
@@ -44,7 +49,7 @@ public final class Compiler {
             g = p.run(g);
             report.add(String.format(Locale.ROOT, "%-22s nodes %d -> %d", p.name(), before, g.nodes().size()));
         }
-        CodeGen.Output out = CodeGen.generate(g, Pipeline.codegenOptions(optLevel).withSentrons(sentrons));
+        CodeGen.Output out = CodeGen.generate(g, Pipeline.codegenOptions(optLevel).withSentrons(sentrons).withRepeat(repeat));
         report.addAll(out.report());
         Program program;
         try {

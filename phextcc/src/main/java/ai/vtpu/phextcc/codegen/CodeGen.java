@@ -20,9 +20,14 @@ public final class CodeGen {
      * @param prefetch insert PREFETCH of the next inner tile
      * @param morton visit output tiles along a Morton curve
      */
-    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, int sentrons) {
+    /** @param repeat run the whole computation this many times in a loop (benchmarks time steady state with it) */
+    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, int sentrons, int repeat) {
         public Options withSentrons(int n) {
-            return new Options(onePerSiw, rotate, prefetch, morton, n);
+            return new Options(onePerSiw, rotate, prefetch, morton, n, repeat);
+        }
+
+        public Options withRepeat(int r) {
+            return new Options(onePerSiw, rotate, prefetch, morton, sentrons, r);
         }
     }
 
@@ -68,6 +73,10 @@ public final class CodeGen {
             t.or(i.reads());
             tiles.or(t.get(0, 16));
         }
+        if (o.repeat() > 1) {
+            asm.append("        S: SLI R15, ").append(o.repeat()).append('\n');
+            asm.append("again:\n");
+        }
         for (Scheduler.Slot s : siws) {
             List<String> parts = new ArrayList<>();
             List<String> waits = new ArrayList<>();
@@ -92,6 +101,9 @@ public final class CodeGen {
                 }
             }
             asm.append("        ").append(parts.isEmpty() ? "D: NOP" : String.join(" | ", parts)).append('\n');
+        }
+        if (o.repeat() > 1) {
+            asm.append("        sync | C: LOOP R15, again\n"); // sync: every S op of the pass, the SLI too, has retired
         }
         asm.append("        sync | C: HALT\n");
         List<String> report = new ArrayList<>();

@@ -136,52 +136,63 @@ final class Lowering {
         int tn = Math.min(TILE, cols);
         int tk = Math.min(TILE, k);
         String act = (String) n.attrs().get("activation");
-        for (int[] o : tiles(m, cols, tm, tn)) {
-            int acc = rotate && tileParity % 2 == 1 ? 5 : 0;
-            int steps = (k + tk - 1) / tk;
-            // With rotation (-O2 and up) the operands of step s+1 are gathered before the MMA of step s,
-            // into the other register pair: software pipelining, so S fills one pair while D reads the other.
-            int[][] pair = new int[steps][];
-            for (int s = 0; s < steps; s++) {
-                int pa = rotate && stepParity % 2 == 1 ? 3 : 1;
-                pair[s] = new int[] {pa, pa + 1};
-                stepParity++;
-            }
-            if (rotate) {
-                gatherStep(a, b, tA, tB, o, 0, tk, tm, tn, pair[0]);
-            }
-            for (int s = 0; s < steps; s++) {
-                int k0 = s * tk;
-                if (!rotate) {
-                    gatherStep(a, b, tA, tB, o, k0, tk, tm, tn, pair[s]);
-                } else if (s + 1 < steps) {
-                    gatherStep(a, b, tA, tB, o, k0 + tk, tk, tm, tn, pair[s + 1]);
-                }
-                if (prefetch && s + 2 < steps) {
-                    int n0 = k0 + 2 * tk;
-                    if (tA) {
-                        e.prefetch(a, n0, o[0], tk, tm);
-                    } else {
-                        e.prefetch(a, o[0], n0, tm, tk);
-                    }
-                }
-                int pa = pair[s][0];
-                int pb = pair[s][1];
-                String flags = (tA ? ", ta" : "") + (tB ? ", tb" : "") + (s == 0 ? ", zero" : "");
-                e.d("MMA T" + acc + ", T" + pa + ", T" + pb + flags, acc, 2L * tm * tn * tk,
-                        s == 0 ? new int[] {pa, pb} : new int[] {pa, pb, acc});
-            }
-            if (n.op() == OpKind.GEMM) {
-                int bias = scratch(0);
-                gatherBroadcast(bias, n.inputs().get(2), o[0], o[1], tm, tn);
-                e.d("ADD T" + acc + ", T" + acc + ", T" + bias, acc, (long) tm * tn, acc, bias);
-            }
-            if (act != null) {
-                e.d(act.toUpperCase(Locale.ROOT) + " T" + acc + ", T" + acc, acc, (long) tm * tn, acc);
-            }
-            e.scatter(acc, n.name(), o[0], o[1], tm, tn);
-            tileParity++;
+        int steps = (k + tk - 1) / tk;
+        List<int[]> outTiles = tiles(m, cols, tm, tn);
+        // One flat sequence of (output tile, inner step). With rotation (-O2 and up) the operands of the next
+        // step, of the next output tile too, are gathered before the MMA of the current one, into the other
+        // register pair, and the accumulators alternate between output tiles, so the S pipe fills one set
+        // while the D pipe works on the other and the SCATTER of a finished tile overlaps the next tile.
+        int total = outTiles.size() * steps;
+        int[][] pair = new int[total][];
+        for (int t = 0; t < total; t++) {
+            int pa = rotate && stepParity % 2 == 1 ? 3 : 1;
+            pair[t] = new int[] {pa, pa + 1};
+            stepParity++;
         }
+        if (rotate && total > 0) {
+            gatherStep(a, b, tA, tB, outTiles.get(0), 0, tk, tm, tn, pair[0]);
+        }
+        for (int t = 0; t < total; t++) {
+            int[] o = outTiles.get(t / steps);
+            int s = t % steps;
+            int k0 = s * tk;
+            int acc = rotate && tileParity % 2 == 1 ? 5 : 0;
+            if (!rotate) {
+                gatherStep(a, b, tA, tB, o, k0, tk, tm, tn, pair[t]);
+            } else if (t + 1 < total) {
+                gatherStep(a, b, tA, tB, outTiles.get((t + 1) / steps), ((t + 1) % steps) * tk, tk, tm, tn, pair[t + 1]);
+            }
+            if (prefetch && s + 2 < steps) {
+                int n0 = k0 + 2 * tk;
+                if (tA) {
+                    e.prefetch(a, n0, o[0], tk, tm);
+                } else {
+                    e.prefetch(a, o[0], n0, tm, tk);
+                }
+            }
+            int pa = pair[t][0];
+            int pb = pair[t][1];
+            String flags = (tA ? ", ta" : "") + (tB ? ", tb" : "") + (s == 0 ? ", zero" : "");
+            e.d("MMA T" + acc + ", T" + pa + ", T" + pb + flags, acc, 2L * tm * tn * tk,
+                    s == 0 ? new int[] {pa, pb} : new int[] {pa, pb, acc});
+            if (s == steps - 1) {
+                epilogue(n, act, o, acc, tm, tn);
+            }
+        }
+    }
+
+    /** Bias, activation and the one SCATTER of a finished output tile. */
+    private void epilogue(Node n, String act, int[] o, int acc, int tm, int tn) {
+        if (n.op() == OpKind.GEMM) {
+            int bias = scratch(0);
+            gatherBroadcast(bias, n.inputs().get(2), o[0], o[1], tm, tn);
+            e.d("ADD T" + acc + ", T" + acc + ", T" + bias, acc, (long) tm * tn, acc, bias);
+        }
+        if (act != null) {
+            e.d(act.toUpperCase(Locale.ROOT) + " T" + acc + ", T" + acc, acc, (long) tm * tn, acc);
+        }
+        e.scatter(acc, n.name(), o[0], o[1], tm, tn);
+        tileParity++;
     }
 
     /** Gathers op(A)(i-block, k0..) and op(B)(k0.., j-block) into the register pair {@code p}. */
