@@ -79,6 +79,12 @@ class CompileAndRunTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"2, 2", "2, 0", "4, 3"})
+    void theTransformerBlockSplitsItsRowsAndAllGathersKeysAndValues(int sentrons, int opt) throws IOException {
+        compareAtTier(example("block.ir"), opt, 2e-4, sentrons);
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 3})
     void theTransformerBlockMatchesTheReferenceAtEveryTier(int opt) throws IOException {
         compareAtTier(example("block.ir"), opt, 2e-4);

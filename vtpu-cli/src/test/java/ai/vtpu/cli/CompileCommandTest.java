@@ -48,14 +48,19 @@ class CompileCommandTest {
     }
 
     @Test
-    void theMlpCompilesForTwoSentronsAndTheBlockExplainsWhyItCannot() {
+    void theMlpAndTheBlockCompileForTwoSentronsAndATransposeExplainsWhyItCannot() throws Exception {
         Path m = dir.resolve("m.siw");
         VtpuCommandTest.Result ok = run("compile", "../examples/mlp.ir", "--sentrons", "2", "-o", m.toString());
         assertEquals(0, ok.code(), ok.err());
         VtpuCommandTest.Result r = run("run", m.toString(), "--random-inputs", "1", "--sentrons", "2");
         assertEquals(0, r.code(), r.err());
-        VtpuCommandTest.Result bad = run("compile", "../examples/block.ir", "--sentrons", "2", "-o", dir.resolve("b.siw").toString());
+        Path b = dir.resolve("b.siw");
+        assertEquals(0, run("compile", "../examples/block.ir", "--sentrons", "2", "-o", b.toString()).code());
+        assertEquals(0, run("run", b.toString(), "--random-inputs", "1", "--sentrons", "2").code());
+        Path g = dir.resolve("t.ir");
+        Files.writeString(g, "graph t\ninput x: f32[8, 4] split=rows\ny = transpose(x)\noutput y\n");
+        VtpuCommandTest.Result bad = run("compile", g.toString(), "--sentrons", "2", "-o", dir.resolve("t.siw").toString());
         assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("node 's' (matmul)") && bad.err().contains("needs a collective"), bad.err());
+        assertTrue(bad.err().contains("node 'y' (transpose)") && bad.err().contains("needs a collective"), bad.err());
     }
 }

@@ -54,10 +54,24 @@ public final class CodeGen {
             asm.append(decl(n.name(), n.type(), scroll++, g.outputs().contains(n.name()) ? "output" : "scratch",
                     part.split.contains(n.name())));
         }
+        for (var gv : part.gathered.entrySet()) {
+            ids.put(gv.getValue(), ids.size());
+            part.local.put(gv.getValue(), g.type(gv.getKey()));
+            asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll++, "scratch", false));
+        }
         Emitter e = new Emitter(ids);
         Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton());
+        lowering.gatheredValues(part.gathered);
+        for (String in : g.inputs().keySet()) {
+            if (part.gathered.containsKey(in)) {
+                lowering.allGather(in, part.gathered.get(in), o.sentrons());
+            }
+        }
         for (Node n : g.nodes()) {
             lowering.lower(n);
+            if (part.gathered.containsKey(n.name())) {
+                lowering.allGather(n.name(), part.gathered.get(n.name()), o.sentrons());
+            }
         }
         List<Instr> instrs = e.instrs();
         List<Scheduler.Slot> siws = new Scheduler(o.onePerSiw()).schedule(instrs);

@@ -73,6 +73,12 @@ final class Emitter {
                 bits(memory(tensor)), true, 0, 4L * rows * cols));
     }
 
+    /** ALLGATHER of tile {@code src} over group 0 into tile {@code dst} (rows x cols after stacking). */
+    void allGather(int dst, int src, int rows, int cols) {
+        out.add(new Instr(Pipe.C, "ALLGATHER T" + dst + ", T" + src + ", 0, " + rows + "x" + cols, bits(tile(src)), bits(tile(dst)),
+                true, 0, 4L * rows * cols));
+    }
+
     /** A D op reading tiles {@code reads} and writing tile {@code dst}. */
     void d(String asm, int dst, long flops, int... reads) {
         BitSet r = new BitSet();

@@ -45,6 +45,37 @@ final class Lowering {
         return local.get(value);
     }
 
+    /** Split values that matmuls read whole, and the names of their gathered copies. */
+    private Map<String, String> gathered = Map.of();
+
+    void gatheredValues(Map<String, String> g) {
+        this.gathered = g;
+    }
+
+    /**
+     * All-gathers split value {@code value} (each sentron holds {@code shard} rows) into {@code into}, whole
+     * on every sentron: per column tile, each sentron's shard (padded to {@code shard} rows) is stacked in
+     * rank order, which is exactly the row order of the whole tensor.
+     */
+    void allGather(String value, String into, int sentrons) {
+        TensorType t = type(value);
+        int shard = t.rows();
+        int rows = shard * sentrons;
+        if (rows > TILE) {
+            throw new CompileException("all-gather of '" + value + "': " + sentrons + " shards of " + shard + " rows exceed one "
+                    + TILE + "-row tile; larger gathers are not generated yet");
+        }
+        for (int c0 = 0; c0 < t.cols(); c0 += TILE) {
+            int tc = Math.min(TILE, t.cols() - c0);
+            int src = scratch(0);
+            int dst = scratch(1);
+            e.gather(src, value, 0, c0, shard, tc);
+            e.allGather(dst, src, rows, tc);
+            e.scatter(dst, into, 0, c0, rows, tc);
+            tileParity++;
+        }
+    }
+
     private static CompileException unsupported(Node n, String what) {
         return new CompileException(n.where() + ": " + what);
     }
@@ -125,7 +156,7 @@ final class Lowering {
 
     private void matmul(Node n) {
         String a = n.inputs().get(0);
-        String b = n.inputs().get(1);
+        String b = gathered.getOrDefault(n.inputs().get(1), n.inputs().get(1));
         TensorType ta = type(a);
         boolean tA = n.flag("transpose_a");
         boolean tB = n.flag("transpose_b");

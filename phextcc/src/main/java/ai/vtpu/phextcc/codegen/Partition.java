@@ -15,9 +15,10 @@ import java.util.Set;
 /**
  * Data-parallel partitioning over N sentrons: inputs declared {@code split=rows} are divided by rows (each
  * sentron holds ⌈rows/N⌉ of them, docs/ISA.md §5.2), and every value computed row by row from split values
- * is split the same way. Ops that would mix rows of a split value (a matmul whose right operand is split, a
- * transpose, a reshape, a row slice or concat) need collectives, which are not generated yet: they are an
- * error naming the node. The result gives each value's type as one sentron sees it.
+ * is split the same way. A split right operand of a matmul is all-gathered (ALLGATHER) into a whole copy
+ * on every sentron. Other ops that would mix rows of a split value (a transpose, a reshape, a row slice or
+ * concat) would need collectives that are not generated yet: they are an error naming the node. The result
+ * gives each value's type as one sentron sees it.
  */
 final class Partition {
     private Partition() {
@@ -26,6 +27,8 @@ final class Partition {
     static final class Result {
         final Set<String> split = new HashSet<>();
         final Map<String, TensorType> local = new HashMap<>();
+        /** Split values some node needs whole: each is all-gathered into a value of its own, named here. */
+        final Map<String, String> gathered = new java.util.LinkedHashMap<>();
     }
 
     private static boolean rowsAxis(Node n, TensorType t) {
@@ -49,9 +52,18 @@ final class Partition {
                 continue;
             }
             String first = n.inputs().get(0);
+            String second = n.inputs().size() > 1 ? n.inputs().get(1) : null;
+            if ((n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && r.split.contains(second) && !n.flag("transpose_a")) {
+                // A split right operand is needed whole by every sentron: all-gather it (attention's q.k^T, p.v).
+                r.gathered.putIfAbsent(second, second + "__all");
+                splitIns.remove(second);
+                if (splitIns.isEmpty()) {
+                    continue; // replicated left operand times a gathered right one: replicated result
+                }
+            }
             boolean ok = switch (n.op()) {
-                case MATMUL, GEMM -> splitIns.equals(List.of(first)) && !n.flag("transpose_a")
-                        || n.op() == OpKind.GEMM && r.split.contains(first) && !r.split.contains(n.inputs().get(1));
+                case MATMUL, GEMM -> splitIns.get(0).equals(first) && !n.flag("transpose_a")
+                        && (splitIns.size() == 1 || n.op() == OpKind.GEMM && splitIns.equals(List.of(first, n.inputs().get(2))));
                 case TRANSPOSE, RESHAPE -> false;
                 case SLICE -> !rowsAxis(n, g.type(first));
                 case CONCAT -> !rowsAxis(n, n.type()) && splitIns.size() == n.inputs().size();
