@@ -37,7 +37,7 @@ class BadInputTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "all_reduce not lowered | graph g\\ninput a: f32[2, 3]\\ny = all_reduce(a, op=sum)\\noutput y | code generation for it is not implemented yet",
+        "all_gather not lowered | graph g\\ninput a: f32[2, 3]\\ny = all_gather(a)\\noutput y | code generation for it is not implemented yet",
         "wide softmax | graph g\\ninput a: f32[2, 300]\\ny = softmax(a)\\noutput y | a row must fit one tile",
         "bad tier | graph g\\ninput a: f32[2, 3]\\ny = relu(a)\\noutput y | optimisation level 7 does not exist",
         "split attention | graph g\\ninput x: f32[8, 4] split=rows\\ns = transpose(x)\\noutput s | would combine rows held by different sentrons",

@@ -130,6 +130,20 @@ class CompileAndRunTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void allReduceSumsEverySentronsValues() {
+        // Each sentron holds the same replicated input; all_reduce(sum) over N sentrons gives N times it.
+        Graph g = IrParser.parse("graph r\ninput a: f32[3, 300]\ny = all_reduce(a, op=sum)\nz = all_reduce(a, op=mean)\noutput y, z\n", "r.ir");
+        Compiler.Result res = Compiler.compile(g, 2, 3);
+        Map<String, float[]> in = randomInputs(g, 5);
+        Map<String, HostTensor> out = Machine.run(res.program(), Map.of("a", new HostTensor(List.of(3, 300), in.get("a"))),
+                new Machine.Options(3, false, 10_000, false)).outputs();
+        for (int i = 0; i < 900; i++) {
+            assertEquals(3 * in.get("a")[i], out.get("y").data()[i], 1e-5);
+            assertEquals(in.get("a")[i], out.get("z").data()[i], 1e-5);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 3})
     void tiersOnlyReduceTheSiwCount(int opt) throws IOException {

@@ -79,6 +79,12 @@ final class Emitter {
                 true, 0, 4L * rows * cols));
     }
 
+    /** REDUCE of tile {@code t} in place over group 0. */
+    void reduce(int t, String op, int rows, int cols) {
+        out.add(new Instr(Pipe.C, "REDUCE T" + t + ", 0, " + op, bits(tile(t)), bits(tile(t)), true, (long) rows * cols,
+                4L * rows * cols));
+    }
+
     /** A D op reading tiles {@code reads} and writing tile {@code dst}. */
     void d(String asm, int dst, long flops, int... reads) {
         BitSet r = new BitSet();

@@ -124,6 +124,7 @@ final class Lowering {
             case SLICE -> slice(n);
             case CONCAT -> concat(n);
             case RESHAPE -> reshape(n);
+            case ALL_REDUCE -> allReduce(n);
             default -> throw unsupported(n, n.op().label() + " is parsed, typed and evaluated by the reference, but code "
                     + "generation for it is not implemented yet (docs/COMPILER.md, 'Not yet')");
         }
@@ -433,6 +434,26 @@ final class Lowering {
                 copy(n.inputs().get(0), ir, ic, 1, len, n.name(), r, done);
                 done += len;
             }
+        }
+    }
+
+    /** IR all_reduce over every sentron of the run: each tile combined in place with REDUCE (sum, max, min, mean). */
+    private void allReduce(Node n) {
+        TensorType t = type(n.name());
+        rank2(n, t);
+        String how = String.valueOf(n.attrs().getOrDefault("op", "sum"));
+        if (!java.util.Set.of("sum", "max", "min", "mean").contains(how)) {
+            throw unsupported(n, "op=" + how + " is not a reduction; expected sum, max, min or mean");
+        }
+        int rows = rowsOf(t);
+        int tr = Math.min(TILE, rows);
+        int tc = Math.min(TILE, t.cols());
+        for (int[] o : tiles(rows, t.cols(), tr, tc)) {
+            int x = scratch(0);
+            e.gather(x, n.inputs().get(0), o[0], o[1], tr, tc);
+            e.reduce(x, how, tr, tc);
+            e.scatter(x, n.name(), o[0], o[1], tr, tc);
+            tileParity++;
         }
     }
 

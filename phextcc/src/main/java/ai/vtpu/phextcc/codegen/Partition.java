@@ -67,7 +67,8 @@ final class Partition {
                 case TRANSPOSE, RESHAPE -> false;
                 case SLICE -> !rowsAxis(n, g.type(first));
                 case CONCAT -> !rowsAxis(n, n.type()) && splitIns.size() == n.inputs().size();
-                case ALL_REDUCE, ALL_GATHER -> false;
+                case ALL_REDUCE -> true; // combines the same rows of every sentron: the result stays split alike
+                case ALL_GATHER -> false;
                 default -> true;
             };
             // Row-wise ops need every full-size operand split alike; a replicated [rows, ...] operand would not line up.
