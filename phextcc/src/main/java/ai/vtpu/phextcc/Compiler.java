@@ -36,6 +36,11 @@ public final class Compiler {
 
     /** As above, the computation repeated {@code repeat} times in a loop (for benchmarks of steady state). */
     public static Result compile(Graph graph, int optLevel, int sentrons, int repeat) {
+        return compile(graph, optLevel, sentrons, repeat, ai.vtpu.phextcc.codegen.CodeGen.Options.LOOP_STEPS);
+    }
+
+    /** As above; matmuls with more than {@code loopSteps} inner steps per output tile become counted loops. */
+    public static Result compile(Graph graph, int optLevel, int sentrons, int repeat, int loopSteps) {
         if (sentrons < 1) {
             throw new CompileException("--sentrons " + sentrons + ": expected 1 or more");
         }
@@ -49,7 +54,8 @@ public final class Compiler {
             g = p.run(g);
             report.add(String.format(Locale.ROOT, "%-22s nodes %d -> %d", p.name(), before, g.nodes().size()));
         }
-        CodeGen.Output out = CodeGen.generate(g, Pipeline.codegenOptions(optLevel).withSentrons(sentrons).withRepeat(repeat));
+        CodeGen.Output out = CodeGen.generate(g, Pipeline.codegenOptions(optLevel).withSentrons(sentrons).withRepeat(repeat)
+                .withLoopSteps(loopSteps));
         report.addAll(out.report());
         Program program;
         try {

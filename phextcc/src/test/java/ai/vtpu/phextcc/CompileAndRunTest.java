@@ -43,7 +43,11 @@ class CompileAndRunTest {
     }
 
     static void compareAtTier(Graph g, int opt, double tol, int sentrons) {
-        Compiler.Result res = Compiler.compile(g, opt, sentrons);
+        compareAtTier(g, opt, tol, sentrons, ai.vtpu.phextcc.codegen.CodeGen.Options.LOOP_STEPS);
+    }
+
+    static void compareAtTier(Graph g, int opt, double tol, int sentrons, int loopSteps) {
+        Compiler.Result res = Compiler.compile(g, opt, sentrons, 1, loopSteps);
         assertEquals(List.of(), Validator.validate(res.program()), "compiled program is valid");
         Map<String, float[]> in = randomInputs(g, 11);
         Map<String, float[]> expected = Evaluator.run(g, in);
@@ -128,6 +132,18 @@ class CompileAndRunTest {
         for (int opt : new int[] {0, 2, 3}) {
             compareAtTier(g, opt, 2e-4);
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, 1", "2, 1", "3, 2"})
+    void longInnerLoopsBecomeCountedLoopsWithTheSameResults(int opt, int sentrons) throws IOException {
+        // A loop threshold of 1 step turns every matmul with two or more inner steps into a loop.
+        compareAtTier(example("mlp.ir"), opt, 1e-4, sentrons, 1);
+        Graph g = IrParser.parse("graph t\ninput a: f32[300, 700]\ninput b: f32[700, 40]\ninput c: f32[40]\n"
+                + "y = gemm(a, b, c, activation=relu)\nz = matmul(b, a, transpose_a=true, transpose_b=true)\noutput y, z\n", "t.ir");
+        compareAtTier(g, opt, 2e-4, 1, 1);
+        String asm = Compiler.compile(g, opt, 1, 1, 1).assembly();
+        org.junit.jupiter.api.Assertions.assertTrue(asm.contains("C: LOOP R14"), "the matmuls were looped");
     }
 
     @org.junit.jupiter.api.Test

@@ -21,13 +21,21 @@ public final class CodeGen {
      * @param morton visit output tiles along a Morton curve
      */
     /** @param repeat run the whole computation this many times in a loop (benchmarks time steady state with it) */
-    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, int sentrons, int repeat) {
+    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, int sentrons, int repeat,
+                          int loopSteps) {
+        /** Matmuls with more inner steps than this per output tile become counted loops instead of unrolled code. */
+        public static final int LOOP_STEPS = 16;
+
         public Options withSentrons(int n) {
-            return new Options(onePerSiw, rotate, prefetch, morton, n, repeat);
+            return new Options(onePerSiw, rotate, prefetch, morton, n, repeat, loopSteps);
         }
 
         public Options withRepeat(int r) {
-            return new Options(onePerSiw, rotate, prefetch, morton, sentrons, r);
+            return new Options(onePerSiw, rotate, prefetch, morton, sentrons, r, loopSteps);
+        }
+
+        public Options withLoopSteps(int s) {
+            return new Options(onePerSiw, rotate, prefetch, morton, sentrons, repeat, s);
         }
     }
 
@@ -60,7 +68,7 @@ public final class CodeGen {
             asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll++, "scratch", false));
         }
         Emitter e = new Emitter(ids);
-        Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton());
+        Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton(), o.loopSteps());
         lowering.gatheredValues(part.gathered);
         for (String in : g.inputs().keySet()) {
             if (part.gathered.containsKey(in)) {
@@ -92,6 +100,10 @@ public final class CodeGen {
             asm.append("again:\n");
         }
         for (Scheduler.Slot s : siws) {
+            if (s.raw != null) {
+                asm.append(s.raw);
+                continue;
+            }
             List<String> parts = new ArrayList<>();
             List<String> waits = new ArrayList<>();
             for (int t = 0; t < 8; t++) {

@@ -73,6 +73,15 @@ final class Emitter {
                 bits(memory(tensor)), true, 0, 4L * rows * cols));
     }
 
+    /** A ready-made block of SIW lines (see {@link Instr#block}). */
+    void block(String lines, BitSet reads, BitSet writes, long flops, long bytes) {
+        out.add(Instr.block(lines, reads, writes, flops, bytes));
+    }
+
+    int memoryBit(String tensor) {
+        return memory(tensor);
+    }
+
     /** ALLGATHER of tile {@code src} over group 0 into tile {@code dst} (rows x cols after stacking). */
     void allGather(int dst, int src, int rows, int cols) {
         out.add(new Instr(Pipe.C, "ALLGATHER T" + dst + ", T" + src + ", 0, " + rows + "x" + cols, bits(tile(src)), bits(tile(dst)),

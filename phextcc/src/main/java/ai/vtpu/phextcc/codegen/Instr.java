@@ -14,4 +14,16 @@ import java.util.BitSet;
 public record Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean async, long flops, long bytes) {
 
     public static final int MEMORY = 64;
+
+    /**
+     * A block of ready-made SIW lines (a counted loop) that the scheduler places after everything before it
+     * and before everything after it; it starts and ends with a drain, so no wait crosses it.
+     */
+    public static Instr block(String lines, BitSet reads, BitSet writes, long flops, long bytes) {
+        return new Instr(null, lines, reads, writes, false, flops, bytes);
+    }
+
+    public boolean isBlock() {
+        return pipe == null;
+    }
 }

@@ -32,7 +32,11 @@ final class Lowering {
     private final Map<String, TensorType> local;
 
     /** {@code local} is each value's type as one sentron sees it (split values have their shard's rows). */
-    Lowering(Graph g, Map<String, TensorType> local, Emitter e, boolean rotate, boolean prefetch, boolean morton) {
+    private final int loopSteps;
+    private int labels;
+
+    Lowering(Graph g, Map<String, TensorType> local, Emitter e, boolean rotate, boolean prefetch, boolean morton, int loopSteps) {
+        this.loopSteps = loopSteps;
         this.local = local;
         this.g = g;
         this.e = e;
@@ -170,6 +174,14 @@ final class Lowering {
         String act = (String) n.attrs().get("activation");
         int steps = (k + tk - 1) / tk;
         List<int[]> outTiles = tiles(m, cols, tm, tn);
+        if (steps > loopSteps) {
+            for (int[] o : outTiles) {
+                int acc = rotate && tileParity % 2 == 1 ? 5 : 0;
+                loopedTile(n, a, b, tA, tB, o, steps, tk, tm, tn, acc);
+                epilogue(n, act, o, acc, tm, tn);
+            }
+            return;
+        }
         // One flat sequence of (output tile, inner step). With rotation (-O2 and up) the operands of the next
         // step, of the next output tile too, are gathered before the MMA of the current one, into the other
         // register pair, and the accumulators alternate between output tiles, so the S pipe fills one set
@@ -211,6 +223,39 @@ final class Lowering {
                 epilogue(n, act, o, acc, tm, tn);
             }
         }
+    }
+
+    /**
+     * One output tile as a counted loop over the inner dimension (the program would be huge unrolled): the
+     * coordinate registers P6 and P7 walk A and B by INDEX, R14 counts the steps. Each step gathers both
+     * operands and multiplies; the block starts and ends with a drain.
+     */
+    private void loopedTile(Node n, String a, String b, boolean tA, boolean tB, int[] o, int steps, int tk, int tm, int tn,
+                            int acc) {
+        String label = "k" + (labels++);
+        StringBuilder s = new StringBuilder();
+        // op(A)(i-block, k..): stored A[i0.., k0..] walked along columns, or A[k0.., i0..] (ta) along lines.
+        s.append("        sync | S: CSET P6, ").append(a).append(tA ? "@1:" + (o[0] + 1) : "@" + (o[0] + 1) + ":1").append('\n');
+        s.append("        S: CSET P7, ").append(b).append(tB ? "@" + (o[1] + 1) + ":1" : "@1:" + (o[1] + 1)).append('\n');
+        s.append("        S: SLI R14, ").append(steps).append(" ^6\n");
+        s.append("        wait s6 | D: FILL T").append(acc).append(", ").append(tm).append('x').append(tn).append(", 0.0\n");
+        String ga = tA ? tk + "x" + tm : tm + "x" + tk;
+        String gb = tB ? tn + "x" + tk : tk + "x" + tn;
+        s.append(label).append(": S: GATHER T1, P6, ").append(ga).append('\n');
+        s.append("        S: INDEX P6, P6, ").append(tA ? "line" : "column").append(", ").append(tk).append('\n');
+        s.append("        S: GATHER T2, P7, ").append(gb).append(" ^7\n");
+        s.append("        wait s7 | D: MMA T").append(acc).append(", T1, T2").append(tA ? ", ta" : "").append(tB ? ", tb" : "")
+                .append(" | S: INDEX P7, P7, ").append(tB ? "column" : "line").append(", ").append(tk).append('\n');
+        s.append("        C: LOOP R14, ").append(label).append('\n');
+        s.append("        sync | D: NOP\n");
+        java.util.BitSet reads = new java.util.BitSet();
+        reads.set(e.memoryBit(a));
+        reads.set(e.memoryBit(b));
+        java.util.BitSet writes = new java.util.BitSet();
+        for (int r : new int[] {acc, 1, 2, 32 + 6, 32 + 7, 16 + 14}) {
+            writes.set(r);
+        }
+        e.block(s.toString(), reads, writes, 2L * tm * tn * tk * steps, 4L * (tm * tk + tk * tn) * steps);
     }
 
     /** Bias, activation and the one SCATTER of a finished output tile. */

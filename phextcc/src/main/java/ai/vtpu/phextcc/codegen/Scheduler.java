@@ -18,6 +18,8 @@ import java.util.Map;
 final class Scheduler {
     /** One SIW being filled. */
     static final class Slot {
+        /** Ready-made lines of a block instead of ops, or null. */
+        String raw;
         final String[] ops = new String[3];
         int waitS;
         int waitC;
@@ -44,6 +46,7 @@ final class Scheduler {
         // Pass 1: dependencies, and which async ops anyone must wait for (only those signal a tag).
         List<List<Dep>> deps = new ArrayList<>();
         boolean[] needsTag = new boolean[instrs.size()];
+        // Blocks drain before and after themselves: dependencies on them need no wait.
         for (int i = 0; i < instrs.size(); i++) {
             Instr o = instrs.get(i);
             List<Dep> d = new ArrayList<>();
@@ -90,8 +93,17 @@ final class Scheduler {
             for (Dep x : deps.get(i)) {
                 earliest = Math.max(earliest, x.sameSiwAllowed() ? pos[x.on()] : pos[x.on()] + 1);
             }
+            if (o.isBlock()) {
+                Slot b = new Slot();
+                b.raw = o.asm();
+                siws.add(b);
+                pos[i] = siws.size() - 1;
+                last = pos[i];
+                previous = pos[i] + 1; // nothing after the block may move before it
+                continue;
+            }
             int at = earliest;
-            while (at < siws.size() && siws.get(at).ops[o.pipe().ordinal()] != null) {
+            while (at < siws.size() && (siws.get(at).raw != null || siws.get(at).ops[o.pipe().ordinal()] != null)) {
                 at++;
             }
             while (siws.size() <= at) {
@@ -122,6 +134,6 @@ final class Scheduler {
 
     /** An async producer and a consumer in another pipe: the consumer must wait for the producer's tag. */
     private static boolean needsWait(Instr producer, Instr consumer) {
-        return producer.async() && producer.pipe() != consumer.pipe();
+        return producer.async() && !consumer.isBlock() && producer.pipe() != consumer.pipe();
     }
 }

@@ -24,6 +24,6 @@ public final class Pipeline {
     }
 
     public static CodeGen.Options codegenOptions(int optLevel) {
-        return new CodeGen.Options(optLevel == 0, optLevel >= 2, optLevel >= 3, optLevel >= 3, 1, 1);
+        return new CodeGen.Options(optLevel == 0, optLevel >= 2, optLevel >= 3, optLevel >= 3, 1, 1, CodeGen.Options.LOOP_STEPS);
     }
 }
