@@ -17,7 +17,7 @@ class ScratchIrTest {
             StringBuilder sb = new StringBuilder("== " + p + "\n");
             for (int s = 1; s <= 3; s++) for (int opt = 0; opt <= 3; opt++) {
                 List<String> probs = new ArrayList<>();
-                try { RandomGraphTest.check(g, in, want, opt, s, probs); } catch (Throwable t) { probs.add("threw " + t); }
+                try { try { Compiler.compile(g, opt, s); } catch (CompileException e) { probs.add("-O"+opt+" s"+s+" compile: "+e.getMessage()); continue; } RandomGraphTest.check(g, in, want, opt, s, probs); } catch (Throwable t) { probs.add("threw " + t); }
                 for (String x : probs) sb.append(x).append('\n');
             }
             System.out.println(sb);

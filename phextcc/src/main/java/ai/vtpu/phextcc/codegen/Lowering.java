@@ -336,8 +336,8 @@ final class Lowering {
         int rows = rowsOf(out);
         int cols = out.cols();
         if (cols > TILE) {
-            throw unsupported(n, n.op().label() + " over a last axis of " + cols + " (> " + TILE
-                    + ") is not supported by code generation yet: a row must fit one tile");
+            wideRowwise(n, rows, cols);
+            return;
         }
         int tr = Math.min(TILE, rows);
         double eps = n.number("epsilon", n.op() == OpKind.LAYER_NORM ? 1e-5 : 1e-6);
@@ -350,18 +350,107 @@ final class Lowering {
                 case LAYER_NORM -> e.d("LNORM T" + td + ", T" + tx + ", " + (float) eps, td, 4L * tr * cols, tx);
                 default -> e.d("RMSNORM T" + td + ", T" + tx + ", " + (float) eps, td, 3L * tr * cols, tx);
             }
-            if (n.inputs().size() > 1) {
-                int ts = scratch(2);
-                e.gather(ts, n.inputs().get(1), 0, 0, 1, cols);
-                if (n.inputs().size() > 2) {
-                    int tb = scratch(3);
-                    e.gather(tb, n.inputs().get(2), 0, 0, 1, cols);
-                    e.d("FMA T" + td + ", T" + td + ", T" + ts + ", T" + tb, td, 2L * tr * cols, td, ts, tb);
-                } else {
-                    e.d("MUL T" + td + ", T" + td + ", T" + ts, td, (long) tr * cols, td, ts);
+            affine(n, td, tr, 0, cols);
+            e.scatter(td, n.name(), o[0], 0, tr, cols);
+            tileParity++;
+        }
+    }
+
+    /** The scale (and bias) of a norm, for the column tile starting at {@code c0}. */
+    private void affine(Node n, int td, int tr, int c0, int tc) {
+        if (n.op() == OpKind.SOFTMAX || n.inputs().size() < 2) {
+            return;
+        }
+        int ts = scratch(2);
+        e.gather(ts, n.inputs().get(1), 0, c0, 1, tc);
+        if (n.inputs().size() > 2) {
+            int tb = scratch(3);
+            e.gather(tb, n.inputs().get(2), 0, c0, 1, tc);
+            e.d("FMA T" + td + ", T" + td + ", T" + ts + ", T" + tb, td, 2L * tr * tc, td, ts, tb);
+        } else {
+            e.d("MUL T" + td + ", T" + td + ", T" + ts, td, (long) tr * tc, td, ts);
+        }
+    }
+
+    /**
+     * Softmax and the norms over rows longer than one tile: per block of rows, the statistics are reduced
+     * across the column tiles first (row max and sum of exponentials; mean and variance; mean square), then
+     * each column tile is gathered again, normalised with the per-row column vectors and scattered.
+     */
+    private void wideRowwise(Node n, int rows, int cols) {
+        String x = n.inputs().get(0);
+        int tr = Math.min(TILE, rows);
+        double eps = n.number("epsilon", n.op() == OpKind.LAYER_NORM ? 1e-5 : 1e-6);
+        float inv = (float) (1.0 / cols);
+        for (int r0 = 0; r0 < rows; r0 += tr) {
+            // T1..T5 here (free between matmuls), so affine()'s scratch registers never collide with them.
+            int t = 1;     // the current tile
+            int s1 = 4;    // first statistic: row max, row mean, mean square
+            int s2 = 5;    // second: sum of exponentials, reciprocal standard deviation
+            int part = 3;
+            int tmp = 2;
+            // Pass 1: the row max (softmax), the row sum (layer norm), the row sum of squares (rms norm).
+            for (int c0 = 0; c0 < cols; c0 += TILE) {
+                int tc = Math.min(TILE, cols - c0);
+                e.gather(t, x, r0, c0, tr, tc);
+                int src = t;
+                if (n.op() == OpKind.RMS_NORM) {
+                    e.d("MUL T" + tmp + ", T" + t + ", T" + t, tmp, (long) tr * tc, t);
+                    src = tmp;
+                }
+                String red = n.op() == OpKind.SOFTMAX ? "REDMAX" : "REDSUM";
+                e.d(red + " T" + (c0 == 0 ? s1 : part) + ", T" + src + ", row", c0 == 0 ? s1 : part, (long) tr * tc, src);
+                if (c0 > 0) {
+                    e.d((n.op() == OpKind.SOFTMAX ? "MAX" : "ADD") + " T" + s1 + ", T" + s1 + ", T" + part, s1, tr, s1, part);
                 }
             }
-            e.scatter(td, n.name(), o[0], 0, tr, cols);
+            if (n.op() != OpKind.SOFTMAX) {
+                e.d("MUL T" + s1 + ", T" + s1 + ", " + inv, s1, tr, s1); // the mean, or the mean square
+            }
+            if (n.op() == OpKind.RMS_NORM) {
+                e.d("ADD T" + s2 + ", T" + s1 + ", " + (float) eps, s2, tr, s1);
+                e.d("RSQRT T" + s2 + ", T" + s2, s2, tr, s2);
+            } else {
+                // Pass 2: sum of exp(x - max), or of (x - mean)^2.
+                for (int c0 = 0; c0 < cols; c0 += TILE) {
+                    int tc = Math.min(TILE, cols - c0);
+                    e.gather(t, x, r0, c0, tr, tc);
+                    e.d("SUB T" + tmp + ", T" + t + ", T" + s1, tmp, (long) tr * tc, t, s1);
+                    if (n.op() == OpKind.SOFTMAX) {
+                        e.d("EXP T" + tmp + ", T" + tmp, tmp, (long) tr * tc, tmp);
+                    } else {
+                        e.d("MUL T" + tmp + ", T" + tmp + ", T" + tmp, tmp, (long) tr * tc, tmp);
+                    }
+                    e.d("REDSUM T" + (c0 == 0 ? s2 : part) + ", T" + tmp + ", row", c0 == 0 ? s2 : part, (long) tr * tc, tmp);
+                    if (c0 > 0) {
+                        e.d("ADD T" + s2 + ", T" + s2 + ", T" + part, s2, tr, s2, part);
+                    }
+                }
+                if (n.op() == OpKind.LAYER_NORM) {
+                    e.d("MUL T" + s2 + ", T" + s2 + ", " + inv, s2, tr, s2);
+                    e.d("ADD T" + s2 + ", T" + s2 + ", " + (float) eps, s2, tr, s2);
+                    e.d("RSQRT T" + s2 + ", T" + s2, s2, tr, s2);
+                }
+            }
+            // Last pass: normalise each column tile and write it.
+            for (int c0 = 0; c0 < cols; c0 += TILE) {
+                int tc = Math.min(TILE, cols - c0);
+                e.gather(t, x, r0, c0, tr, tc);
+                switch (n.op()) {
+                    case SOFTMAX -> {
+                        e.d("SUB T" + tmp + ", T" + t + ", T" + s1, tmp, (long) tr * tc, t, s1);
+                        e.d("EXP T" + tmp + ", T" + tmp, tmp, (long) tr * tc, tmp);
+                        e.d("DIV T" + tmp + ", T" + tmp + ", T" + s2, tmp, (long) tr * tc, tmp, s2);
+                    }
+                    case LAYER_NORM -> {
+                        e.d("SUB T" + tmp + ", T" + t + ", T" + s1, tmp, (long) tr * tc, t, s1);
+                        e.d("MUL T" + tmp + ", T" + tmp + ", T" + s2, tmp, (long) tr * tc, tmp, s2);
+                    }
+                    default -> e.d("MUL T" + tmp + ", T" + t + ", T" + s2, tmp, (long) tr * tc, t, s2);
+                }
+                affine(n, tmp, tr, c0, tc);
+                e.scatter(tmp, n.name(), r0, c0, tr, tc);
+            }
             tileParity++;
         }
     }
