@@ -49,17 +49,20 @@ class RandomGraphTest {
      * rounds to float once per node; the machine computes in float (matmuls over k up to 300, split into
      * 256-wide steps, the norms and softmax with float sums). With magnitudes bounded by MAX_SCALE the
      * accumulated float error stays below about 1e-5 relative, so 2e-4 leaves a wide margin without hiding
-     * real bugs, which show up as O(1) differences.
+     * real bugs, which show up as O(1) differences. (Over 600 seeds no difference was rounding alone, so the
+     * bound did not need widening; the ill-conditioned cases are kept out by the generator instead: norms
+     * of rows shorter than 7, sqrt near 0, division by values near 0.)
      */
     static final double TOL = 2e-4;
 
     static final AtomicInteger GRAPHS = new AtomicInteger();
     static final AtomicInteger SPLIT_COMPILED = new AtomicInteger();
     static final AtomicInteger SPLIT_REFUSED = new AtomicInteger();
+    static final Map<String, Integer> REFUSALS = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    /** The fixed seeds: 150 graphs. */
+    /** The fixed seeds: 300 graphs (about 10 s on two cores). */
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 150);
+        return LongStream.rangeClosed(1, 300);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -81,6 +84,10 @@ class RandomGraphTest {
         for (int opt = 0; opt <= 3; opt++) {
             check(g, in, want, opt, 1, problems);
         }
+        if (c.ir().contains("matmul(") || c.ir().contains("gemm(")) {
+            // Matmuls with more than one inner step (k > 256) as counted loops (normally only past 16 steps).
+            check(g, in, want, (int) (seed % 4), 1, 1, problems);
+        }
         if (c.rowParallel()) {
             int sentrons = 2 + (int) (seed % 2);
             for (int opt : new int[] {(int) (seed % 4), (int) ((seed + 2) % 4)}) {
@@ -95,7 +102,7 @@ class RandomGraphTest {
     @AfterAll
     static void summary() {
         System.out.println("RandomGraphTest: " + GRAPHS.get() + " graphs; multi-sentron compiles " + SPLIT_COMPILED.get()
-                + ", refused by the partitioner " + SPLIT_REFUSED.get());
+                + ", refused " + SPLIT_REFUSED.get() + " " + REFUSALS);
     }
 
     static Map<String, float[]> inputs(Graph g, long seed) {
@@ -113,14 +120,33 @@ class RandomGraphTest {
 
     /** Compiles, validates, runs and compares one configuration; adds a line per problem (the first per output). */
     static void check(Graph g, Map<String, float[]> in, Map<String, float[]> want, int opt, int sentrons, List<String> problems) {
-        String tier = "-O" + opt + " --sentrons " + sentrons;
+        check(g, in, want, opt, sentrons, 0, problems);
+    }
+
+    /** As above; {@code loopSteps} > 0 makes matmuls with more inner steps than that counted loops. */
+    static void check(Graph g, Map<String, float[]> in, Map<String, float[]> want, int opt, int sentrons, int loopSteps,
+                      List<String> problems) {
+        String tier = "-O" + opt + " --sentrons " + sentrons + (loopSteps > 0 ? " (loopSteps " + loopSteps + ")" : "");
         Compiler.Result res;
         try {
-            res = Compiler.compile(g, opt, sentrons);
-        } catch (CompileException e) {
-            if (sentrons > 1 && e.getMessage().contains("that needs a collective")) {
+            res = loopSteps > 0 ? Compiler.compile(g, opt, sentrons, 1, loopSteps) : Compiler.compile(g, opt, sentrons);
+        } catch (RuntimeException e) {
+            if (!(e instanceof CompileException)) {
+                problems.add(tier + ": compile threw " + e);
+                return;
+            }
+            // For several sentrons the compiler may refuse a graph that mixes rows or needs a collective it does
+            // not generate yet, with a message saying so: allowed. Internal errors are never allowed.
+            if (sentrons > 1 && !e.getMessage().contains("internal error")) {
                 SPLIT_REFUSED.incrementAndGet();
-                return; // the partitioner may refuse a graph that mixes rows: allowed
+                String m = e.getMessage();
+                int open = m.indexOf('(');
+                int close = open < 0 ? -1 : m.indexOf(')', open);
+                String op = close > open ? m.substring(open, close + 1) + " " : "";
+                String why = m.contains("needs a collective") ? "needs a collective"
+                        : m.contains("not generated yet") ? "not generated yet" : "other";
+                REFUSALS.merge(op + why, 1, Integer::sum);
+                return;
             }
             problems.add(tier + ": compile failed: " + e.getMessage());
             return;
@@ -209,7 +235,8 @@ class RandomGraphTest {
          * Row-parallel mode: the first input is split by rows and every node works row by row on values derived
          * from it (other operands are weights or broadcast rows), so the graph can be compiled for several sentrons.
          */
-        final boolean rowMode;
+        boolean rowMode;
+        final boolean splitGraph;
         final List<V> pool = new ArrayList<>();
         final StringBuilder decls = new StringBuilder();
         final StringBuilder body = new StringBuilder();
@@ -221,6 +248,7 @@ class RandomGraphTest {
             this.seed = seed;
             this.r = new Random(seed * 1_000_003L + 12345);
             this.rowMode = r.nextInt(5) < 2;
+            this.splitGraph = rowMode;
         }
 
         int dim() {
@@ -260,7 +288,7 @@ class RandomGraphTest {
             int n0 = 1 + r.nextInt(3);
             for (int i = 0; i < n0; i++) {
                 int[] s = {dim(), dim()};
-                V v = input(s, rowMode && i == 0);
+                input(s, rowMode && i == 0);
                 if (i == 0) {
                     splitRows = s[0];
                 }
@@ -278,9 +306,17 @@ class RandomGraphTest {
             for (int i = 0; i < more; i++) {
                 outs.add(nodeNames.get(r.nextInt(nodeNames.size())));
             }
-            String ir = "# RandomGraphTest seed " + seed + (rowMode ? ", row-parallel" : "") + "\ngraph g" + seed + "\n" + decls + body
+            if (r.nextInt(12) == 0) {
+                outs.add("x0"); // an input that is also an output (declared inout)
+            }
+            String ir = "# RandomGraphTest seed " + seed + (splitGraph ? ", row-parallel" : "") + "\ngraph g" + seed + "\n" + decls + body
                     + "output " + String.join(", ", outs) + "\n";
-            return new Case(ir, rowMode);
+            return new Case(ir, splitGraph);
+        }
+
+        /** After a row-mixing probe the graph goes on as an ordinary one (it is still compiled for N sentrons). */
+        void rowMixed() {
+            rowMode = false;
         }
 
         /** A value for the main operand of a node: recent values are preferred, so chains get deep. */
@@ -312,7 +348,8 @@ class RandomGraphTest {
         }
 
         void step() {
-            switch (r.nextInt(14)) {
+            switch (r.nextInt(15)) {
+                case 14 -> shift();
                 case 0, 1 -> matmul(false);
                 case 2 -> matmul(true);
                 case 3, 4 -> binary();
@@ -333,13 +370,17 @@ class RandomGraphTest {
             if (a == null) {
                 return;
             }
-            boolean ta = !rowMode && r.nextInt(4) == 0;
+            // In row mode transpose_a mixes the rows of the split operand: a rare probe that the partitioner must refuse.
+            boolean ta = r.nextInt(rowMode ? 20 : 4) == 0;
             boolean tb = r.nextInt(3) == 0;
             int m = ta ? a.shape()[1] : a.shape()[0];
             int k = ta ? a.shape()[0] : a.shape()[1];
             V b = null;
-            if (!rowMode && r.nextInt(3) == 0) {
-                List<V> c = pool.stream().filter(v -> v.rank() == 2 && (tb ? v.shape()[1] : v.shape()[0]) == k).toList();
+            if (r.nextInt(3) == 0) {
+                // An existing value as the right operand (a.a^T and the like); in row mode a split one, which every
+                // sentron needs whole (attention's q.k^T and p.v: the partitioner all-gathers it).
+                List<V> c = pool.stream().filter(v -> v.rank() == 2 && (tb ? v.shape()[1] : v.shape()[0]) == k)
+                        .filter(v -> !rowMode || v.split()).toList();
                 if (!c.isEmpty()) {
                     b = c.get(r.nextInt(c.size()));
                 }
@@ -385,7 +426,11 @@ class RandomGraphTest {
                 }
                 positive = act.equals("sigmoid");
             }
-            node(gemm ? "gemm" : "matmul", args, String.join(", ", attrs), new int[] {m, n}, Math.max(scale, 0.05), positive, a.split());
+            node(gemm ? "gemm" : "matmul", args, String.join(", ", attrs), new int[] {m, n}, Math.max(scale, 0.05), positive,
+                    a.split() && !ta);
+            if (rowMode && ta) {
+                rowMixed();
+            }
         }
 
         /** The broadcast result shape of two shapes (NumPy rules, ranks 1 and 2). */
@@ -504,10 +549,11 @@ class RandomGraphTest {
 
         void rowwise() {
             String op = new String[] {"softmax", "layer_norm", "rms_norm"}[r.nextInt(3)];
-            // The norms also need a last axis of at least 7: on a row of one or two values they are a step
-            // function of the input (x / sqrt(x^2 + eps) is the sign of x), which float rounding may flip.
+            // The norms need a last axis of at least 7: on a row of one or two values they are a step function
+            // of the input (x / sqrt(x^2 + eps) is the sign of x), which float rounding may flip. Rows longer
+            // than one tile (257, 300) take the multi-pass lowering.
             int minCols = op.equals("softmax") ? 1 : 7;
-            V a = pickMain(v -> v.cols() <= 256 && v.cols() >= minCols);
+            V a = pickMain(v -> v.cols() >= minCols);
             if (a == null) {
                 return;
             }
@@ -547,7 +593,7 @@ class RandomGraphTest {
                 return;
             }
             String op = new String[] {"reduce_sum", "reduce_mean", "reduce_max"}[r.nextInt(3)];
-            boolean keep = a.rank() == 1 || (rowMode ? r.nextInt(10) != 0 : r.nextBoolean());
+            boolean keep = a.rank() == 1 || (rowMode ? r.nextInt(6) != 0 : r.nextBoolean());
             double scale = switch (op) {
                 case "reduce_sum" -> a.scale() * (a.positive() ? a.cols() : Math.sqrt(a.cols()));
                 case "reduce_mean" -> a.scale();
@@ -564,8 +610,33 @@ class RandomGraphTest {
             node(op, List.of(a.name()), attrs, s, scale, a.positive(), a.split());
         }
 
+        /**
+         * {@code a - max(exp(a))} over each row: every row becomes negative (exp(x) > x), which is what a
+         * max-reduction over padded tiles gets wrong if the padding takes part.
+         */
+        void shift() {
+            V a = pickMain(v -> v.scale() <= 1.5 && v.rank() == 2);
+            if (a == null) {
+                return;
+            }
+            double es = Math.exp(2 * a.scale());
+            V e = node("exp", List.of(a.name()), "", a.shape(), es, true, a.split());
+            V mx = node("reduce_max", List.of(e.name()), "", new int[] {a.rows(), 1}, es, true, a.split());
+            V w = node("sub", List.of(a.name(), mx.name()), "", a.shape(), es + a.scale(), false, a.split());
+            if (r.nextBoolean()) {
+                String op = new String[] {"reduce_max", "reduce_sum", "reduce_mean"}[r.nextInt(3)];
+                node(op, List.of(w.name()), "", new int[] {a.rows(), 1}, w.scale() * (op.equals("reduce_sum") ? a.cols() : 1), false,
+                        a.split());
+            }
+        }
+
+        /** Row mode: ops that mix rows are rare probes (the partitioner must refuse them, or get them right). */
+        boolean probe() {
+            return !rowMode || r.nextInt(16) == 0;
+        }
+
         void transpose() {
-            if (rowMode) {
+            if (!probe()) {
                 return;
             }
             V a = pickMain(v -> v.rank() == 2);
@@ -574,6 +645,7 @@ class RandomGraphTest {
             }
             node("transpose", List.of(a.name()), r.nextBoolean() ? "perm=[1, 0]" : "", new int[] {a.shape()[1], a.shape()[0]},
                     a.scale(), a.positive(), false);
+            rowMixed();
         }
 
         /** An interesting cut in [lo, hi]: near a tile boundary or random. */
@@ -596,7 +668,7 @@ class RandomGraphTest {
             int axis;
             if (a.rank() == 1) {
                 axis = 0;
-            } else if (rowMode || a.rows() == 1) {
+            } else if (rowMode && !probe() || a.rows() == 1) {
                 axis = 1;
             } else if (a.cols() == 1) {
                 axis = 0;
@@ -625,7 +697,10 @@ class RandomGraphTest {
             }
             int[] s = a.shape().clone();
             s[axis] = end - start;
-            node("slice", List.of(a.name()), String.join(", ", attrs), s, a.scale(), a.positive(), a.split());
+            node("slice", List.of(a.name()), String.join(", ", attrs), s, a.scale(), a.positive(), a.split() && axis == a.rank() - 1);
+            if (rowMode && axis == 0) {
+                rowMixed();
+            }
         }
 
         void concat() {
@@ -633,7 +708,7 @@ class RandomGraphTest {
             if (a == null) {
                 return;
             }
-            int axis = a.rank() == 1 || rowMode ? a.rank() - 1 : r.nextInt(2);
+            int axis = a.rank() == 1 || rowMode && !probe() ? a.rank() - 1 : r.nextInt(2);
             int parts = 2 + (r.nextInt(3) == 0 ? 1 : 0);
             List<String> args = new ArrayList<>(List.of(a.name()));
             int[] s = a.shape().clone();
@@ -660,11 +735,14 @@ class RandomGraphTest {
                 positive &= b.positive();
             }
             String attrs = axis == a.rank() - 1 && r.nextBoolean() ? (r.nextBoolean() ? "axis=-1" : "") : "axis=" + axis;
-            node("concat", args, attrs, s, scale, positive, a.split());
+            node("concat", args, attrs, s, scale, positive, a.split() && axis == a.rank() - 1);
+            if (rowMode && axis == 0 && a.rank() == 2) {
+                rowMixed();
+            }
         }
 
         void reshape() {
-            if (rowMode) {
+            if (!probe()) {
                 return;
             }
             V a = pickMain(v -> true);
@@ -687,6 +765,7 @@ class RandomGraphTest {
             }
             int[] s = options.get(r.nextInt(options.size()));
             node("reshape", List.of(a.name()), "shape=" + shapeText(s), s, a.scale(), a.positive(), false);
+            rowMixed();
         }
 
         /** How many block copies the lowering of this reshape makes (each output row from the input runs it spans). */

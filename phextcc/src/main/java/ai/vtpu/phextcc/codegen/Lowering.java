@@ -472,11 +472,13 @@ final class Lowering {
             int part = scratch(1);
             int tx = scratch(2);
             for (int c0 = 0; c0 < cols; c0 += tc) {
-                e.gather(tx, n.inputs().get(0), r0, c0, tr, tc);
+                // The last column tile is gathered at its true width: padded zeros would enter REDMAX.
+                int w = Math.min(tc, cols - c0);
+                e.gather(tx, n.inputs().get(0), r0, c0, tr, w);
                 if (c0 == 0) {
-                    e.d(red + " T" + acc + ", T" + tx + ", row", acc, (long) tr * tc, tx);
+                    e.d(red + " T" + acc + ", T" + tx + ", row", acc, (long) tr * w, tx);
                 } else {
-                    e.d(red + " T" + part + ", T" + tx + ", row", part, (long) tr * tc, tx);
+                    e.d(red + " T" + part + ", T" + tx + ", row", part, (long) tr * w, tx);
                     e.d(combine + " T" + acc + ", T" + acc + ", T" + part, acc, tr, acc, part);
                 }
             }

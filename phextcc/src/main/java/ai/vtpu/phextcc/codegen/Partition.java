@@ -79,6 +79,9 @@ final class Partition {
                     ok = false;
                 }
             }
+            if (n.type().rank() < 2) {
+                ok = false; // a rank-1 value is one line: its elements cannot be divided by rows
+            }
             if (!ok) {
                 throw new CompileException(n.where() + ": with --sentrons " + sentrons + " this node would combine rows held by "
                         + "different sentrons (inputs split by rows: " + splitIns + "); that needs a collective, which the "
