@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
         versionProvider = VtpuCommand.Version.class,
         description = "vTPU: a software-defined TPU on commodity CPU hosts.",
         subcommands = {AsmCommand.class, DisasmCommand.class, CheckCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class,
+            OnnxConformanceCommand.class,
             CommandLine.HelpCommand.class})
 public final class VtpuCommand implements Runnable {
     public static final int EXIT_INPUT = 1;

@@ -51,21 +51,21 @@ public final class CodeGen {
         StringBuilder asm = new StringBuilder();
         asm.append("; ").append(g.name()).append(", compiled by phextcc for ").append(o.sentrons())
                 .append(" sentron(s): run it with that many\n");
-        int scroll = 1;
+        int[] scroll = {1};
         for (var e : g.inputs().entrySet()) {
             ids.put(e.getKey(), ids.size());
-            asm.append(decl(e.getKey(), e.getValue(), scroll++, g.outputs().contains(e.getKey()) ? "inout" : "input",
+            asm.append(decl(e.getKey(), e.getValue(), scroll, g.outputs().contains(e.getKey()) ? "inout" : "input",
                     part.split.contains(e.getKey())));
         }
         for (Node n : g.nodes()) {
             ids.put(n.name(), ids.size());
-            asm.append(decl(n.name(), n.type(), scroll++, g.outputs().contains(n.name()) ? "output" : "scratch",
+            asm.append(decl(n.name(), n.type(), scroll, g.outputs().contains(n.name()) ? "output" : "scratch",
                     part.split.contains(n.name())));
         }
         for (var gv : part.gathered.entrySet()) {
             ids.put(gv.getValue(), ids.size());
             part.local.put(gv.getValue(), g.type(gv.getKey()));
-            asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll++, "scratch", false));
+            asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll, "scratch", false));
         }
         Emitter e = new Emitter(ids);
         Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton(), o.loopSteps());
@@ -141,13 +141,21 @@ public final class CodeGen {
         return new Output(asm.toString(), report);
     }
 
-    private static String decl(String name, TensorType t, int scroll, String role, boolean split) {
+    /** Declares a tensor at the next free scroll; a tensor of rank 3 or 4 takes one scroll per page (docs/ISA.md §5.2). */
+    private static String decl(String name, TensorType t, int[] next, String role, boolean split) {
+        int scroll = next[0];
+        long pages = 1;
+        for (int i = 0; i < t.rank() - 2; i++) {
+            pages *= t.shape().get(i);
+        }
+        next[0] += (int) Math.min(Integer.MAX_VALUE, pages);
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < t.rank(); i++) {
             dims.append(i == 0 ? "" : ", ").append(t.shape().get(i));
         }
-        if (scroll > 999) {
-            throw new ai.vtpu.phextcc.CompileException("the graph has more than 999 values; the compiler places one per scroll");
+        if (next[0] - 1 > 999 || t.rank() > 3) {
+            throw new ai.vtpu.phextcc.CompileException("the graph's values need more than 999 scrolls (the compiler places them on "
+                    + "consecutive scrolls of one section), or a value has rank above 3: " + name + " " + t);
         }
         return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + (split ? " split=rows" : "") + "\n";
     }

@@ -118,6 +118,15 @@ final class Lowering {
     }
 
     void lower(Node n) {
+        // Code generation works on matrices: a value of rank 3 or more is refused here, by name.
+        for (String v : n.inputs()) {
+            if (type(v).rank() > 2) {
+                throw unsupported(n, "input '" + v + "' is " + type(v) + "; code generation handles rank 1 and 2 so far");
+            }
+        }
+        if (type(n.name()).rank() > 2) {
+            throw unsupported(n, "the result is " + type(n.name()) + "; code generation handles rank 1 and 2 so far");
+        }
         switch (n.op()) {
             case MATMUL, GEMM -> matmul(n);
             case ADD, SUB, MUL, DIV -> binary(n);

@@ -1,0 +1,274 @@
+package ai.vtpu.phextcc.onnx;
+
+import ai.vtpu.phextcc.CompileException;
+import ai.vtpu.phextcc.ir.Graph;
+import ai.vtpu.phextcc.ir.IrParser;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * ONNX (opset 13 and newer) to the vTPU IR. One converter per op in one switch; the whole graph is scanned
+ * first and every unsupported op is reported, sorted, in one error. The IR is produced as text and parsed,
+ * so its shape inference checks the import. Initializers become graph inputs whose values travel with the
+ * result ({@link Result#constants()}).
+ */
+public final class OnnxImporter {
+    /** The ops this importer claims (docs/ONNX.md lists what their conformance tests give). */
+    public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
+            "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
+            "Concat", "Identity");
+
+    /**
+     * @param irText the graph in IR text form
+     * @param constants initializer values by IR name, to be fed as inputs
+     * @param inputNames ONNX input name -> IR name; {@code outputNames} likewise
+     */
+    public record Result(Graph graph, String irText, Map<String, double[]> constants, Map<String, String> inputNames,
+                         Map<String, String> outputNames) {
+    }
+
+    private final OnnxModel.Model model;
+    private final Map<String, String> names = new HashMap<>();
+    private final Map<String, List<Long>> shapes = new HashMap<>();
+    private final Map<String, OnnxModel.Tensor> consts = new HashMap<>();
+    private final StringBuilder ir = new StringBuilder();
+    private int fresh;
+
+    private OnnxImporter(OnnxModel.Model model) {
+        this.model = model;
+    }
+
+    public static Result importModel(OnnxModel.Model model, String file) {
+        return new OnnxImporter(model).run(file);
+    }
+
+    private String irName(String onnx) {
+        return names.computeIfAbsent(onnx, k -> "v" + (fresh++));
+    }
+
+    private static CompileException bad(OnnxModel.Node n, String what) {
+        return new CompileException("ONNX node '" + n.name() + "' (" + n.opType() + "): " + what);
+    }
+
+    private Result run(String file) {
+        if (model.opset() != 0 && model.opset() < 13) {
+            throw new CompileException(file + ": opset " + model.opset() + "; the importer reads opset 13 and newer");
+        }
+        Set<String> unsupported = new TreeSet<>();
+        for (OnnxModel.Node n : model.graph().nodes()) {
+            if (!SUPPORTED.contains(n.opType()) || !(n.domain().isEmpty() || n.domain().equals("ai.onnx"))) {
+                unsupported.add(n.opType() + (n.domain().isEmpty() ? "" : " (domain " + n.domain() + ")"));
+            }
+        }
+        if (!unsupported.isEmpty()) {
+            throw new CompileException(file + ": unsupported ONNX ops: " + String.join(", ", unsupported));
+        }
+        ir.append("graph ").append("onnx_model").append('\n');
+        Map<String, double[]> constants = new LinkedHashMap<>();
+        Map<String, String> inputNames = new LinkedHashMap<>();
+        for (OnnxModel.ValueInfo v : model.graph().inputs()) {
+            if (model.graph().initializers().containsKey(v.name())) {
+                continue;
+            }
+            declare(v.name(), v.shape(), v.elemType());
+            inputNames.put(v.name(), irName(v.name()));
+        }
+        for (OnnxModel.Tensor t : model.graph().initializers().values()) {
+            consts.put(t.name(), t);
+            if (t.dataType() == 1 || t.dataType() == 11 || t.dataType() == 10) {
+                declare(t.name(), t.dims().isEmpty() ? List.of(1L) : t.dims(), 1);
+                constants.put(irName(t.name()), t.values());
+            }
+        }
+        for (OnnxModel.Node n : model.graph().nodes()) {
+            convert(n);
+        }
+        Map<String, String> outputNames = new LinkedHashMap<>();
+        List<String> outs = new ArrayList<>();
+        for (OnnxModel.ValueInfo v : model.graph().outputs()) {
+            String name = irName(v.name());
+            outputNames.put(v.name(), name);
+            outs.add(name);
+        }
+        ir.append("output ").append(String.join(", ", outs)).append('\n');
+        Graph g = IrParser.parse(ir.toString(), file + " (as IR)");
+        return new Result(g, ir.toString(), constants, inputNames, outputNames);
+    }
+
+    private void declare(String onnx, List<Long> shape, int elemType) {
+        if (elemType != 1) {
+            throw new CompileException("ONNX value '" + onnx + "' has element type " + elemType + "; only float32 (1) is supported");
+        }
+        if (shape.isEmpty()) {
+            shape = List.of(1L);
+        }
+        for (long d : shape) {
+            if (d < 1) {
+                throw new CompileException("ONNX value '" + onnx + "' has a symbolic or empty dimension in " + shape
+                        + "; give the model fixed shapes");
+            }
+        }
+        shapes.put(onnx, shape);
+        ir.append("input ").append(irName(onnx)).append(": f32").append(shape).append('\n');
+    }
+
+    private long intAttr(OnnxModel.Node n, String name, long fallback) {
+        OnnxModel.Attribute a = n.attributes().get(name);
+        return a == null ? fallback : a.i();
+    }
+
+    private double floatAttr(OnnxModel.Node n, String name, double fallback) {
+        OnnxModel.Attribute a = n.attributes().get(name);
+        return a == null ? fallback : a.f();
+    }
+
+    private void only(OnnxModel.Node n, String... allowed) {
+        Set<String> ok = Set.of(allowed);
+        for (String a : n.attributes().keySet()) {
+            if (!ok.contains(a)) {
+                throw bad(n, "attribute '" + a + "' is not supported");
+            }
+        }
+    }
+
+    private void emit(OnnxModel.Node n, String op, List<String> onnxInputs, String attrs) {
+        List<String> ins = new ArrayList<>();
+        for (String i : onnxInputs) {
+            ins.add(irName(i));
+        }
+        ir.append(irName(n.outputs().get(0))).append(" = ").append(op).append('(').append(String.join(", ", ins))
+                .append(attrs.isEmpty() ? "" : (ins.isEmpty() ? "" : ", ") + attrs).append(")\n");
+    }
+
+    private void convert(OnnxModel.Node n) {
+        List<String> in = n.inputs();
+        switch (n.opType()) {
+            case "MatMul" -> {
+                only(n);
+                emit(n, "matmul", in, "");
+            }
+            case "Gemm" -> {
+                only(n, "alpha", "beta", "transA", "transB");
+                if (floatAttr(n, "alpha", 1) != 1 || floatAttr(n, "beta", 1) != 1) {
+                    throw bad(n, "alpha and beta other than 1 are not supported");
+                }
+                String t = "transpose_a=" + (intAttr(n, "transA", 0) != 0) + ", transpose_b=" + (intAttr(n, "transB", 0) != 0);
+                emit(n, in.size() > 2 && !in.get(2).isEmpty() ? "gemm" : "matmul", in.size() > 2 && !in.get(2).isEmpty() ? in
+                        : in.subList(0, 2), t);
+            }
+            case "Add", "Sub", "Mul", "Div" -> {
+                only(n);
+                emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
+            }
+            case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt" -> {
+                only(n);
+                emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
+            }
+            case "Identity" -> {
+                only(n);
+                emit(n, "reshape", in, "shape=" + shapeOf(in.get(0)));
+            }
+            case "Softmax" -> {
+                only(n, "axis");
+                emit(n, "softmax", in, "axis=" + intAttr(n, "axis", -1));
+            }
+            case "LayerNormalization" -> {
+                only(n, "axis", "epsilon", "stash_type");
+                if (n.outputs().size() > 1 && n.outputs().subList(1, n.outputs().size()).stream().anyMatch(o -> !o.isEmpty())) {
+                    throw bad(n, "the Mean and InvStdDev outputs are not supported");
+                }
+                emit(n, "layer_norm", in, "axis=" + intAttr(n, "axis", -1) + ", epsilon=" + floatAttr(n, "epsilon", 1e-5));
+            }
+            case "ReduceSum", "ReduceMean", "ReduceMax" -> {
+                only(n, "axes", "keepdims", "noop_with_empty_axes");
+                List<Long> axes = new ArrayList<>();
+                OnnxModel.Attribute a = n.attributes().get("axes");
+                if (a != null) {
+                    axes.addAll(a.ints());
+                }
+                if (in.size() > 1 && !in.get(1).isEmpty()) {
+                    axes.addAll(constLongs(n, in.get(1)));
+                }
+                if (axes.size() != 1) {
+                    throw bad(n, "reductions over " + (axes.isEmpty() ? "all axes" : axes.size() + " axes")
+                            + " are not supported (one axis, the last)");
+                }
+                String op = switch (n.opType()) {
+                    case "ReduceSum" -> "reduce_sum";
+                    case "ReduceMean" -> "reduce_mean";
+                    default -> "reduce_max";
+                };
+                emit(n, op, in.subList(0, 1), "axis=" + axes.get(0) + ", keepdims=" + (intAttr(n, "keepdims", 1) != 0));
+            }
+            case "Transpose" -> {
+                only(n, "perm");
+                OnnxModel.Attribute p = n.attributes().get("perm");
+                emit(n, "transpose", in, p == null ? "" : "perm=" + p.ints());
+            }
+            case "Reshape" -> {
+                only(n, "allowzero");
+                List<Long> target = new ArrayList<>(constLongs(n, in.get(1)));
+                List<Long> src = shapeOf(in.get(0));
+                long total = 1;
+                for (long d : src) {
+                    total *= d;
+                }
+                long known = 1;
+                int unknown = -1;
+                for (int i = 0; i < target.size(); i++) {
+                    if (target.get(i) == 0) {
+                        target.set(i, src.get(i));
+                    }
+                    if (target.get(i) == -1) {
+                        unknown = i;
+                    } else {
+                        known *= target.get(i);
+                    }
+                }
+                if (unknown >= 0) {
+                    target.set(unknown, total / Math.max(1, known));
+                }
+                emit(n, "reshape", in.subList(0, 1), "shape=" + target);
+                shapes.put(n.outputs().get(0), target);
+                return;
+            }
+            case "Concat" -> {
+                only(n, "axis");
+                emit(n, "concat", in, "axis=" + intAttr(n, "axis", 0));
+            }
+            default -> throw bad(n, "no converter");
+        }
+        shapes.put(n.outputs().get(0), null);
+    }
+
+    /** The shape of a value so far: declared, or inferred by parsing the IR written up to here. */
+    private List<Long> shapeOf(String onnx) {
+        List<Long> s = shapes.get(onnx);
+        if (s != null) {
+            return s;
+        }
+        Graph partial = IrParser.parse(ir + "output " + irName(onnx) + "\n", "import");
+        List<Long> out = new ArrayList<>();
+        for (int d : partial.type(irName(onnx)).shape()) {
+            out.add((long) d);
+        }
+        return out;
+    }
+
+    private List<Long> constLongs(OnnxModel.Node n, String onnx) {
+        OnnxModel.Tensor t = consts.get(onnx);
+        if (t == null) {
+            throw bad(n, "input '" + onnx + "' must be a constant (an initializer)");
+        }
+        List<Long> out = new ArrayList<>();
+        for (double v : t.values()) {
+            out.add((long) v);
+        }
+        return out;
+    }
+}
