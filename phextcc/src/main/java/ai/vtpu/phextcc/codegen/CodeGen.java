@@ -67,7 +67,32 @@ public final class CodeGen {
             part.local.put(gv.getValue(), g.type(gv.getKey()));
             asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll, "scratch", false));
         }
-        Emitter e = new Emitter(ids);
+        Map<String, int[]> placed = new HashMap<>();
+        for (String line : asm.toString().split("\n")) {
+            if (line.startsWith(".tensor ")) {
+                String[] w = line.split(" ");
+                String coord = line.substring(line.indexOf('@') + 1).split(" ")[0];
+                String[] parts = coord.split("[./]");
+                placed.put(w[1], new int[] {Integer.parseInt(parts[7]), Integer.parseInt(parts[8])});
+            }
+        }
+        java.util.function.BiFunction<String, Integer, String> pageAddress = (tensor, page) -> {
+            if (page == 0) {
+                return tensor;
+            }
+            TensorType t = tensor.endsWith("__all") ? g.type(tensor.substring(0, tensor.length() - 5)) : g.type(tensor);
+            int[] base = placed.get(tensor);
+            int sec = base[0];
+            int scr = base[1];
+            if (t.rank() == 4) {
+                sec += page / t.shape().get(1);
+                scr += page % t.shape().get(1);
+            } else {
+                scr += page;
+            }
+            return "1.1.1/1.1.1/1." + sec + "." + scr;
+        };
+        Emitter e = new Emitter(ids, pageAddress);
         Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton(), o.loopSteps());
         lowering.gatheredValues(part.gathered);
         for (String in : g.inputs().keySet()) {
@@ -144,18 +169,17 @@ public final class CodeGen {
     /** Declares a tensor at the next free scroll; a tensor of rank 3 or 4 takes one scroll per page (docs/ISA.md §5.2). */
     private static String decl(String name, TensorType t, int[] next, String role, boolean split) {
         int scroll = next[0];
-        long pages = 1;
-        for (int i = 0; i < t.rank() - 2; i++) {
-            pages *= t.shape().get(i);
-        }
-        next[0] += (int) Math.min(Integer.MAX_VALUE, pages);
+        // Rank 3 takes one scroll per page; rank 4 [a, b, ..] takes b scrolls and a sections (other tensors
+        // use section 1 only, so the sections above 1 are free).
+        long scrolls = t.rank() == 3 ? t.shape().get(0) : t.rank() == 4 ? t.shape().get(1) : 1;
+        next[0] += (int) Math.min(Integer.MAX_VALUE, scrolls);
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < t.rank(); i++) {
             dims.append(i == 0 ? "" : ", ").append(t.shape().get(i));
         }
-        if (next[0] - 1 > 999 || t.rank() > 3) {
+        if (next[0] - 1 > 999 || t.rank() > 4 || t.rank() == 4 && t.shape().get(0) > 999) {
             throw new ai.vtpu.phextcc.CompileException("the graph's values need more than 999 scrolls (the compiler places them on "
-                    + "consecutive scrolls of one section), or a value has rank above 3: " + name + " " + t);
+                    + "consecutive scrolls), or a value has rank above 4: " + name + " " + t);
         }
         return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + (split ? " split=rows" : "") + "\n";
     }

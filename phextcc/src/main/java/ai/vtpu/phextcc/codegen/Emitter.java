@@ -10,10 +10,41 @@ import java.util.Map;
 final class Emitter {
     private final List<Instr> out = new ArrayList<>();
     private final Map<String, Integer> tensorIds;
+    private final java.util.function.BiFunction<String, Integer, String> pageAddress;
     private int nextCoord;
 
-    Emitter(Map<String, Integer> tensorIds) {
+    /**
+     * @param pageAddress the address text of page p of a tensor (its name for page 0, a coordinate otherwise)
+     */
+    Emitter(Map<String, Integer> tensorIds, java.util.function.BiFunction<String, Integer, String> pageAddress) {
         this.tensorIds = tensorIds;
+        this.pageAddress = pageAddress;
+    }
+
+    /**
+     * A value name is a tensor's name, or a view of one of its pages: {@code name#page:row} (the matrix at page
+     * {@code page}, starting at row {@code row}).
+     */
+    static String view(String tensor, int page, int row) {
+        return tensor + "#" + page + ":" + row;
+    }
+
+    private static String tensorOf(String value) {
+        int h = value.indexOf('#');
+        return h < 0 ? value : value.substring(0, h);
+    }
+
+    /** "base@line:column" for element (row0, col0) of a value or view. */
+    String address(String value, int row0, int col0) {
+        int h = value.indexOf('#');
+        int page = 0;
+        int row = 0;
+        if (h >= 0) {
+            String[] pr = value.substring(h + 1).split(":");
+            page = Integer.parseInt(pr[0]);
+            row = Integer.parseInt(pr[1]);
+        }
+        return pageAddress.apply(tensorOf(value), page) + "@" + (row + row0 + 1) + ":" + (col0 + 1);
     }
 
     List<Instr> instrs() {
@@ -36,8 +67,8 @@ final class Emitter {
         return 32 + p;
     }
 
-    private int memory(String tensor) {
-        return Instr.MEMORY + tensorIds.get(tensor);
+    private int memory(String value) {
+        return Instr.MEMORY + tensorIds.get(tensorOf(value));
     }
 
     /** Rotates over the 8 coordinate registers so address setups do not serialise the S stream. */
@@ -50,8 +81,7 @@ final class Emitter {
     /** GATHER tile t = tensor[row0 .. row0+rows, col0 .. col0+cols] (0-based). */
     void gather(int t, String tensor, int row0, int col0, int rows, int cols) {
         int p = coordFor();
-        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + tensor + "@" + (row0 + 1) + ":" + (col0 + 1), new BitSet(), bits(coord(p)),
-                true, 0, 0));
+        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
         out.add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
                 bits(tile(t)), true, 0, 4L * rows * cols));
     }
@@ -59,16 +89,14 @@ final class Emitter {
     /** PREFETCH of the region a later gather reads. */
     void prefetch(String tensor, int row0, int col0, int rows, int cols) {
         int p = coordFor();
-        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + tensor + "@" + (row0 + 1) + ":" + (col0 + 1), new BitSet(), bits(coord(p)),
-                true, 0, 0));
+        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
         out.add(new Instr(Pipe.S, "PREFETCH P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)), new BitSet(), true,
                 0, 0));
     }
 
     void scatter(int t, String tensor, int row0, int col0, int rows, int cols) {
         int p = coordFor();
-        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + tensor + "@" + (row0 + 1) + ":" + (col0 + 1), new BitSet(), bits(coord(p)),
-                true, 0, 0));
+        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
         out.add(new Instr(Pipe.S, "SCATTER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), tile(t)),
                 bits(memory(tensor)), true, 0, 4L * rows * cols));
     }
@@ -78,8 +106,8 @@ final class Emitter {
         out.add(Instr.block(lines, reads, writes, flops, bytes));
     }
 
-    int memoryBit(String tensor) {
-        return memory(tensor);
+    int memoryBit(String value) {
+        return memory(value);
     }
 
     /** ALLGATHER of tile {@code src} over group 0 into tile {@code dst} (rows x cols after stacking). */

@@ -118,14 +118,13 @@ final class Lowering {
     }
 
     void lower(Node n) {
-        // Code generation works on matrices: a value of rank 3 or more is refused here, by name.
+        boolean paged = type(n.name()).rank() > 2;
         for (String v : n.inputs()) {
-            if (type(v).rank() > 2) {
-                throw unsupported(n, "input '" + v + "' is " + type(v) + "; code generation handles rank 1 and 2 so far");
-            }
+            paged |= type(v).rank() > 2;
         }
-        if (type(n.name()).rank() > 2) {
-            throw unsupported(n, "the result is " + type(n.name()) + "; code generation handles rank 1 and 2 so far");
+        if (paged) {
+            lowerPaged(n);
+            return;
         }
         switch (n.op()) {
             case MATMUL, GEMM -> matmul(n);
@@ -244,8 +243,8 @@ final class Lowering {
         String label = "k" + (labels++);
         StringBuilder s = new StringBuilder();
         // op(A)(i-block, k..): stored A[i0.., k0..] walked along columns, or A[k0.., i0..] (ta) along lines.
-        s.append("        sync | S: CSET P6, ").append(a).append(tA ? "@1:" + (o[0] + 1) : "@" + (o[0] + 1) + ":1").append('\n');
-        s.append("        S: CSET P7, ").append(b).append(tB ? "@" + (o[1] + 1) + ":1" : "@1:" + (o[1] + 1)).append('\n');
+        s.append("        sync | S: CSET P6, ").append(tA ? e.address(a, 0, o[0]) : e.address(a, o[0], 0)).append('\n');
+        s.append("        S: CSET P7, ").append(tB ? e.address(b, o[1], 0) : e.address(b, 0, o[1])).append('\n');
         s.append("        S: SLI R14, ").append(steps).append(" ^6\n");
         s.append("        wait s6 | D: FILL T").append(acc).append(", ").append(tm).append('x').append(tn).append(", 0.0\n");
         String ga = tA ? tk + "x" + tm : tm + "x" + tk;
@@ -279,6 +278,215 @@ final class Lowering {
         }
         e.scatter(acc, n.name(), o[0], o[1], tm, tn);
         tileParity++;
+    }
+
+    // ------------------------------------------------------------------ rank 3 and more: one matrix per page
+
+    /** The 2-D type of one page of a value of rank 3 or more. */
+    private static TensorType pageType(TensorType t) {
+        return new TensorType(t.dtype(), List.of(t.rows(), t.cols()));
+    }
+
+    /** A view of page {@code p} (row offset {@code row}) of {@code value}, registered with its 2-D type. */
+    private String pageView(String value, int p, int row, TensorType type) {
+        String v = Emitter.view(value, p, row);
+        local.put(v, type);
+        return v;
+    }
+
+    /** The page of {@code operand} that page {@code p} of a value of type {@code out} reads, broadcasting the leading dims. */
+    private int pageOf(String operand, TensorType out, int p) {
+        TensorType t = type(operand);
+        List<Integer> lead = out.shape().subList(0, out.rank() - 2);
+        List<Integer> opLead = t.shape().subList(0, Math.max(0, t.rank() - 2));
+        return ai.vtpu.phextcc.eval.Evaluator.bidx(lead, opLead, p);
+    }
+
+    /** An operand as page {@code p} of the output sees it: a page view for rank 3 and more, the value itself below. */
+    private String operand(String in, TensorType out, int p) {
+        TensorType t = type(in);
+        return t.rank() > 2 ? pageView(in, pageOf(in, out, p), 0, pageType(t)) : in;
+    }
+
+    /**
+     * Values of rank 3 and more are stored one matrix per page (docs/ISA.md §5.2). A node on them becomes one
+     * 2-D node per output page, on page views of its operands (leading dims broadcast as in NumPy), lowered
+     * by the 2-D code; reshape, transposes that move leading axes, and slices or concatenations along
+     * leading axes are page copies.
+     */
+    private void lowerPaged(Node n) {
+        TensorType out = type(n.name());
+        switch (n.op()) {
+            case ADD, SUB, MUL, DIV, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, SOFTMAX, LAYER_NORM, RMS_NORM, ALL_REDUCE, MATMUL -> {
+                if (out.rank() < 3) {
+                    throw unsupported(n, "operands of rank 3 or more with a result of rank " + out.rank() + " are not supported");
+                }
+                for (int p = 0; p < out.pages(); p++) {
+                    List<String> ins = new ArrayList<>();
+                    for (int i = 0; i < n.inputs().size(); i++) {
+                        String in = n.inputs().get(i);
+                        // The scale and bias of a norm are rows, not batched operands.
+                        boolean row = (n.op() == OpKind.LAYER_NORM || n.op() == OpKind.RMS_NORM) && i > 0;
+                        ins.add(row ? flatRow(in) : operand(in, out, p));
+                    }
+                    String o = pageView(n.name(), p, 0, pageType(out));
+                    lower(new Node(o, n.op(), ins, n.attrs(), pageType(out), n.line(), n.column()));
+                }
+            }
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> {
+                TensorType in = type(n.inputs().get(0));
+                boolean keep = out.rank() == in.rank();
+                for (int p = 0; p < in.pages(); p++) {
+                    String x = pageView(n.inputs().get(0), p, 0, pageType(in));
+                    String o;
+                    TensorType ot;
+                    if (keep) {
+                        ot = new TensorType(out.dtype(), List.of(in.rows(), 1));
+                        o = pageView(n.name(), p, 0, ot);
+                    } else {
+                        // Page p's row sums are one row of the result: row p % lead of result page p / lead.
+                        int lead = in.shape().get(in.rank() - 3);
+                        ot = new TensorType(out.dtype(), List.of(in.rows()));
+                        o = pageView(n.name(), out.rank() > 2 ? p / lead : 0, out.rank() > 2 ? p % lead : p, ot);
+                    }
+                    lower(new Node(o, n.op(), List.of(x), n.attrs(), ot, n.line(), n.column()));
+                }
+            }
+            case TRANSPOSE -> pagedTranspose(n);
+            case RESHAPE -> pagedReshape(n);
+            case SLICE, CONCAT -> pagedSliceConcat(n);
+            default -> throw unsupported(n, n.op().label() + " on rank " + Math.max(out.rank(), type(n.inputs().get(0)).rank())
+                    + " is not supported by code generation yet");
+        }
+    }
+
+    /** A rank-1 (or [1, n]) row operand, as the 2-D code expects it. */
+    private String flatRow(String in) {
+        TensorType t = type(in);
+        if (t.rank() <= 2) {
+            return in;
+        }
+        return pageView(in, 0, 0, new TensorType(t.dtype(), List.of(1, (int) t.elements())));
+    }
+
+    private void pagedTranspose(Node n) {
+        TensorType in = type(n.inputs().get(0));
+        TensorType out = type(n.name());
+        int r = in.rank();
+        List<Integer> perm = n.ints("perm");
+        if (perm == null) {
+            throw unsupported(n, "a transpose reversing all " + r + " axes moves rows across pages; give perm with the leading axes first");
+        }
+        java.util.Set<Integer> last = java.util.Set.of(perm.get(r - 2), perm.get(r - 1));
+        if (!last.equals(java.util.Set.of(r - 2, r - 1))) {
+            throw unsupported(n, "perm " + perm + " moves one of the last two axes among the leading ones; only permutations of the "
+                    + "leading axes, with or without swapping the last two, are generated");
+        }
+        boolean swap = perm.get(r - 1) == r - 2;
+        List<Integer> lead = out.shape().subList(0, r - 2);
+        for (int p = 0; p < out.pages(); p++) {
+            // Output page p at leading index (i_0..) reads input page with index i_perm.
+            int[] idx = new int[r - 2];
+            int rest = p;
+            for (int a = r - 3; a >= 0; a--) {
+                idx[a] = rest % lead.get(a);
+                rest /= lead.get(a);
+            }
+            int q = 0;
+            int[] inIdx = new int[r - 2];
+            for (int a = 0; a < r - 2; a++) {
+                inIdx[perm.get(a)] = idx[a];
+            }
+            for (int a = 0; a < r - 2; a++) {
+                q = q * in.dim(a) + inIdx[a];
+            }
+            String x = pageView(n.inputs().get(0), q, 0, pageType(in));
+            String o = pageView(n.name(), p, 0, pageType(out));
+            if (swap) {
+                lower(new Node(o, OpKind.TRANSPOSE, List.of(x), java.util.Map.of(), pageType(out), n.line(), n.column()));
+            } else {
+                copy(x, 0, 0, in.rows(), in.cols(), o, 0, 0);
+            }
+        }
+    }
+
+    /** Row-major reshape between any ranks: each output row is copied from the input runs it spans. */
+    private void pagedReshape(Node n) {
+        String src = n.inputs().get(0);
+        TensorType in = type(src);
+        TensorType out = type(n.name());
+        int inRows = rowsOf(in);
+        int inCols = in.cols();
+        int outRows = rowsOf(out);
+        int outCols = out.cols();
+        for (int p = 0; p < out.pages(); p++) {
+            for (int r = 0; r < outRows; r++) {
+                long flat = ((long) p * outRows + r) * outCols;
+                int done = 0;
+                while (done < outCols) {
+                    long f = flat + done;
+                    int ip = (int) (f / ((long) inRows * inCols));
+                    int ir = (int) (f / inCols % inRows);
+                    int ic = (int) (f % inCols);
+                    int len = Math.min(Math.min(outCols - done, inCols - ic), TILE);
+                    String x = in.rank() > 2 ? pageView(src, ip, ir, new TensorType(in.dtype(), List.of(1, inCols))) : src;
+                    String o = out.rank() > 2 ? pageView(n.name(), p, r, new TensorType(out.dtype(), List.of(1, outCols))) : n.name();
+                    copy(x, in.rank() > 2 ? 0 : ir, ic, 1, len, o, out.rank() > 2 ? 0 : r, done);
+                    done += len;
+                }
+            }
+        }
+    }
+
+    private void pagedSliceConcat(Node n) {
+        TensorType out = type(n.name());
+        int r = out.rank();
+        int axis = axisOf(n);
+        if (axis >= r - 2) {
+            // Along a matrix axis: the 2-D op on every page.
+            for (int p = 0; p < out.pages(); p++) {
+                List<String> ins = new ArrayList<>();
+                for (String in : n.inputs()) {
+                    ins.add(pageView(in, p, 0, pageType(type(in))));
+                }
+                java.util.Map<String, Object> attrs = new java.util.HashMap<>(n.attrs());
+                attrs.put("axis", axis - (r - 2));
+                String o = pageView(n.name(), p, 0, pageType(out));
+                lower(new Node(o, n.op(), ins, attrs, pageType(out), n.line(), n.column()));
+            }
+            return;
+        }
+        // Along a leading axis: whole pages move. Page p of the output has leading index (i_0..); along the
+        // axis its coordinate selects the input (concat) or is shifted by start (slice).
+        List<Integer> lead = out.shape().subList(0, r - 2);
+        int start = n.op() == OpKind.SLICE ? (int) n.number("start", 0) : 0;
+        for (int p = 0; p < out.pages(); p++) {
+            int[] idx = new int[r - 2];
+            int rest = p;
+            for (int a = r - 3; a >= 0; a--) {
+                idx[a] = rest % lead.get(a);
+                rest /= lead.get(a);
+            }
+            String src = n.inputs().get(0);
+            if (n.op() == OpKind.CONCAT) {
+                for (String in : n.inputs()) {
+                    int d = type(in).dim(axis);
+                    if (idx[axis] < d) {
+                        src = in;
+                        break;
+                    }
+                    idx[axis] -= d;
+                }
+            } else {
+                idx[axis] += start;
+            }
+            TensorType st = type(src);
+            int q = 0;
+            for (int a = 0; a < r - 2; a++) {
+                q = q * st.dim(a) + idx[a];
+            }
+            copy(pageView(src, q, 0, pageType(st)), 0, 0, st.rows(), st.cols(), pageView(n.name(), p, 0, pageType(out)), 0, 0);
+        }
     }
 
     /** Gathers op(A)(i-block, k0..) and op(B)(k0.., j-block) into the register pair {@code p}. */

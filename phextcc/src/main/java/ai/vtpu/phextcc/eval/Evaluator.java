@@ -46,6 +46,25 @@ public final class Evaluator {
         return v[(r == 1 ? 0 : i) * c + (c == 1 ? 0 : j)];
     }
 
+    /** The index in an operand of shape {@code s} of output element {@code f} of shape {@code out} (NumPy broadcasting). */
+    public static int bidx(List<Integer> out, List<Integer> s, long f) {
+        int idx = 0;
+        int stride = 1;
+        int off = out.size() - s.size();
+        for (int a = out.size() - 1; a >= 0; a--) {
+            int coord = (int) (f % out.get(a));
+            f /= out.get(a);
+            int oa = a - off;
+            if (oa >= 0) {
+                if (s.get(oa) != 1) {
+                    idx += coord * stride;
+                }
+                stride *= s.get(oa);
+            }
+        }
+        return idx;
+    }
+
     /** The activations a matmul may carry after fusion; the same formulas as the unary nodes. */
     private static double activation(String name, double v) {
         if (name == null) {
@@ -65,8 +84,8 @@ public final class Evaluator {
         float[] x = env.get(ins.get(0));
         TensorType tx = g.type(ins.get(0));
         TensorType out = n.type();
-        int rows = out.rank() == 1 ? 1 : out.rows();
         int cols = out.cols();
+        int rows = (int) (out.elements() / cols); // every leading dim flattened: row-wise ops act on the last axis
         float[] y = new float[(int) out.elements()];
         switch (n.op()) {
             case MATMUL, GEMM -> {
@@ -74,36 +93,46 @@ public final class Evaluator {
                 TensorType tb = g.type(ins.get(1));
                 boolean ta = n.flag("transpose_a");
                 boolean tbT = n.flag("transpose_b");
-                int k = ta ? tx.dim(0) : tx.dim(1);
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < cols; j++) {
-                        double s = 0;
-                        for (int p = 0; p < k; p++) {
-                            double av = ta ? x[p * tx.dim(1) + i] : x[i * tx.dim(1) + p];
-                            double bv = tbT ? b[j * tb.dim(1) + p] : b[p * tb.dim(1) + j];
-                            s += av * bv;
+                int m = out.dim(-2);
+                int nn = out.dim(-1);
+                int k = ta ? tx.dim(-2) : tx.dim(-1);
+                int aStride = tx.dim(-2) * tx.dim(-1);
+                int bStride = tb.dim(-2) * tb.dim(-1);
+                List<Integer> batch = out.shape().subList(0, out.rank() - 2);
+                List<Integer> aBatch = tx.shape().subList(0, tx.rank() - 2);
+                List<Integer> bBatch = tb.shape().subList(0, tb.rank() - 2);
+                int batches = (int) (out.elements() / ((long) m * nn));
+                for (int p = 0; p < batches; p++) {
+                    int ao = bidx(batch, aBatch, p) * aStride;
+                    int bo = bidx(batch, bBatch, p) * bStride;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < nn; j++) {
+                            double acc = 0;
+                            for (int q = 0; q < k; q++) {
+                                double av = ta ? x[ao + q * tx.dim(-1) + i] : x[ao + i * tx.dim(-1) + q];
+                                double bv = tbT ? b[bo + j * tb.dim(-1) + q] : b[bo + q * tb.dim(-1) + j];
+                                acc += av * bv;
+                            }
+                            if (n.op() == ai.vtpu.phextcc.ir.OpKind.GEMM) {
+                                acc += at(env.get(ins.get(2)), g.type(ins.get(2)), i, j);
+                            }
+                            y[p * m * nn + i * nn + j] = (float) activation((String) n.attrs().get("activation"), (float) acc);
                         }
-                        if (n.op() == ai.vtpu.phextcc.ir.OpKind.GEMM) {
-                            s += at(env.get(ins.get(2)), g.type(ins.get(2)), i, j);
-                        }
-                        y[i * cols + j] = (float) activation((String) n.attrs().get("activation"), (float) s);
                     }
                 }
             }
             case ADD, SUB, MUL, DIV -> {
                 float[] b = env.get(ins.get(1));
                 TensorType tb = g.type(ins.get(1));
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < cols; j++) {
-                        double a = at(x, tx, i, j);
-                        double c = at(b, tb, i, j);
-                        y[i * cols + j] = (float) switch (n.op()) {
-                            case ADD -> a + c;
-                            case SUB -> a - c;
-                            case MUL -> a * c;
-                            default -> a / c;
-                        };
-                    }
+                for (int f = 0; f < y.length; f++) {
+                    double a = x[bidx(out.shape(), tx.shape(), f)];
+                    double c = b[bidx(out.shape(), tb.shape(), f)];
+                    y[f] = (float) switch (n.op()) {
+                        case ADD -> a + c;
+                        case SUB -> a - c;
+                        case MUL -> a * c;
+                        default -> a / c;
+                    };
                 }
             }
             case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> {
@@ -166,8 +195,8 @@ public final class Evaluator {
                 }
             }
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> {
-                int r = tx.rank() == 1 ? 1 : tx.rows();
                 int c = tx.cols();
+                int r = (int) (tx.elements() / c);
                 for (int i = 0; i < r; i++) {
                     double acc = n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MAX ? Double.NEGATIVE_INFINITY : 0;
                     for (int j = 0; j < c; j++) {
@@ -178,13 +207,28 @@ public final class Evaluator {
                 }
             }
             case TRANSPOSE -> {
-                if (tx.rank() != 2) {
-                    throw new CompileException(n.where() + ": the reference evaluates transposes of rank 2 only");
-                }
-                for (int i = 0; i < tx.dim(0); i++) {
-                    for (int j = 0; j < tx.dim(1); j++) {
-                        y[j * tx.dim(0) + i] = x[i * tx.dim(1) + j];
+                List<Integer> perm = n.ints("perm");
+                int rank = tx.rank();
+                if (perm == null) {
+                    perm = new java.util.ArrayList<>();
+                    for (int i = rank - 1; i >= 0; i--) {
+                        perm.add(i);
                     }
+                }
+                int[] inStride = new int[rank];
+                for (int a = rank - 1, st = 1; a >= 0; a--) {
+                    inStride[a] = st;
+                    st *= tx.dim(a);
+                }
+                for (int f = 0; f < y.length; f++) {
+                    long rest = f;
+                    int idx = 0;
+                    for (int a = rank - 1; a >= 0; a--) {
+                        int coord = (int) (rest % out.dim(a));
+                        rest /= out.dim(a);
+                        idx += coord * inStride[perm.get(a)];
+                    }
+                    y[f] = x[idx];
                 }
             }
             case RESHAPE -> System.arraycopy(x, 0, y, 0, y.length);
@@ -193,25 +237,25 @@ public final class Evaluator {
                 if (axis < 0) {
                     axis += out.rank();
                 }
-                if (out.rank() > 2) {
-                    throw new CompileException(n.where() + ": the reference evaluates concat and slice up to rank 2");
+                int outer = 1;
+                for (int a = 0; a < axis; a++) {
+                    outer *= out.dim(a);
                 }
-                int outer = axis == 0 || out.rank() == 1 ? 1 : out.rows();
+                int inner = 1;
+                for (int a = axis + 1; a < out.rank(); a++) {
+                    inner *= out.dim(a);
+                }
+                int outLen = out.dim(axis) * inner;
                 if (n.op() == ai.vtpu.phextcc.ir.OpKind.SLICE) {
                     int start = (int) n.number("start", 0);
-                    int inner = axis == out.rank() - 1 ? 1 : tx.cols();
                     int inLen = tx.dim(axis) * inner;
-                    int outLen = out.dim(axis) * inner;
                     for (int o = 0; o < outer; o++) {
                         System.arraycopy(x, o * inLen + start * inner, y, o * outLen, outLen);
                     }
                 } else {
-                    int inner = axis == out.rank() - 1 ? 1 : out.cols();
-                    int outLen = out.dim(axis) * inner;
                     int at = 0;
                     for (String in : ins) {
-                        TensorType t = g.type(in);
-                        int len = t.dim(axis) * inner;
+                        int len = g.type(in).dim(axis) * inner;
                         float[] v = env.get(in);
                         for (int o = 0; o < outer; o++) {
                             System.arraycopy(v, o * len, y, o * outLen + at, len);

@@ -101,8 +101,9 @@ public enum OpKind {
         return switch (this) {
             case MATMUL, GEMM -> {
                 TensorType b = in.get(1);
-                if (x.rank() != 2 || b.rank() != 2) {
-                    throw bad(where, "expects 2-D operands, got " + x + " and " + b);
+                if (x.rank() < 2 || b.rank() < 2 || this == GEMM && (x.rank() != 2 || b.rank() != 2)) {
+                    throw bad(where, this == GEMM ? "expects 2-D operands, got " + x + " and " + b
+                            : "expects operands of rank 2 or more (batches of matrices), got " + x + " and " + b);
                 }
                 Object act = a.get("activation");
                 if (act != null && !(act instanceof String s && Set.of("relu", "gelu", "silu", "sigmoid", "tanh").contains(s))) {
@@ -110,14 +111,19 @@ public enum OpKind {
                 }
                 boolean ta = Boolean.TRUE.equals(a.get("transpose_a"));
                 boolean tb = Boolean.TRUE.equals(a.get("transpose_b"));
-                int m = ta ? x.dim(1) : x.dim(0);
-                int k = ta ? x.dim(0) : x.dim(1);
-                int kb = tb ? b.dim(1) : b.dim(0);
-                int n = tb ? b.dim(0) : b.dim(1);
+                int m = ta ? x.dim(-1) : x.dim(-2);
+                int k = ta ? x.dim(-2) : x.dim(-1);
+                int kb = tb ? b.dim(-1) : b.dim(-2);
+                int n = tb ? b.dim(-2) : b.dim(-1);
                 if (k != kb) {
                     throw bad(where, "inner dimensions differ: " + x + (ta ? "^T" : "") + " times " + b + (tb ? "^T" : ""));
                 }
-                TensorType out = new TensorType(DType.F32, List.of(m, n));
+                // Batch dims broadcast like numpy.
+                List<Integer> batch = broadcastShapes(x.shape().subList(0, x.rank() - 2), b.shape().subList(0, b.rank() - 2), where);
+                List<Integer> s = new ArrayList<>(batch);
+                s.add(m);
+                s.add(n);
+                TensorType out = new TensorType(DType.F32, s);
                 if (this == GEMM) {
                     broadcast(out, in.get(2), where, "bias");
                 }
@@ -269,19 +275,21 @@ public enum OpKind {
     }
 
     static TensorType broadcastBoth(TensorType x, TensorType y, String where) {
-        if (x.rank() > 2 || y.rank() > 2) {
-            throw bad(where, "broadcasting is supported up to rank 2, got " + x + " and " + y);
-        }
-        int rank = Math.max(x.rank(), y.rank());
+        return new TensorType(DType.F32, broadcastShapes(x.shape(), y.shape(), where));
+    }
+
+    /** NumPy broadcasting of two shapes, right-aligned. */
+    static List<Integer> broadcastShapes(List<Integer> x, List<Integer> y, String where) {
+        int rank = Math.max(x.size(), y.size());
         List<Integer> s = new ArrayList<>();
         for (int i = 0; i < rank; i++) {
-            int dx = i - (rank - x.rank()) >= 0 ? x.shape().get(i - (rank - x.rank())) : 1;
-            int dy = i - (rank - y.rank()) >= 0 ? y.shape().get(i - (rank - y.rank())) : 1;
+            int dx = i - (rank - x.size()) >= 0 ? x.get(i - (rank - x.size())) : 1;
+            int dy = i - (rank - y.size()) >= 0 ? y.get(i - (rank - y.size())) : 1;
             if (dx != dy && dx != 1 && dy != 1) {
                 throw bad(where, x + " and " + y + " do not broadcast (axis " + i + ": " + dx + " vs " + dy + ")");
             }
             s.add(Math.max(dx, dy));
         }
-        return new TensorType(DType.F32, s);
+        return s;
     }
 }

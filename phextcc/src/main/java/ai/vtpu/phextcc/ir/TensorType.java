@@ -25,9 +25,18 @@ public record TensorType(DType dtype, List<Integer> shape) {
         return n;
     }
 
-    /** The shape as a matrix: rank 1 [n] is [1, n], rank 2 as is. */
+    /** Rows of each matrix (page): the second-to-last dim; 1 for rank 1. */
     public int rows() {
-        return rank() == 1 ? 1 : shape.get(0);
+        return rank() == 1 ? 1 : shape.get(rank() - 2);
+    }
+
+    /** How many matrices (pages): the product of the dims before the last two; 1 for rank 1 and 2. */
+    public int pages() {
+        int p = 1;
+        for (int i = 0; i < rank() - 2; i++) {
+            p *= shape.get(i);
+        }
+        return p;
     }
 
     public int cols() {
