@@ -39,12 +39,23 @@ public final class OnnxImporter {
     private final StringBuilder ir = new StringBuilder();
     private int fresh;
 
-    private OnnxImporter(OnnxModel.Model model) {
+    private final Map<String, OnnxModel.Tensor> known;
+
+    private OnnxImporter(OnnxModel.Model model, Map<String, OnnxModel.Tensor> known) {
         this.model = model;
+        this.known = known;
     }
 
     public static Result importModel(OnnxModel.Model model, String file) {
-        return new OnnxImporter(model).run(file);
+        return importModel(model, file, Map.of());
+    }
+
+    /**
+     * @param known values of graph inputs that are compile-time constants for this compilation (shapes, axes,
+     *     slice bounds given as non-float inputs): they are folded in like initializers
+     */
+    public static Result importModel(OnnxModel.Model model, String file, Map<String, OnnxModel.Tensor> known) {
+        return new OnnxImporter(model, known).run(file);
     }
 
     private String irName(String onnx) {
@@ -73,6 +84,10 @@ public final class OnnxImporter {
         Map<String, String> inputNames = new LinkedHashMap<>();
         for (OnnxModel.ValueInfo v : model.graph().inputs()) {
             if (model.graph().initializers().containsKey(v.name())) {
+                continue;
+            }
+            if (v.elemType() != 1 && known.containsKey(v.name())) {
+                consts.put(v.name(), known.get(v.name()));
                 continue;
             }
             declare(v.name(), v.shape(), v.elemType());
@@ -187,23 +202,80 @@ public final class OnnxImporter {
             case "ReduceSum", "ReduceMean", "ReduceMax" -> {
                 only(n, "axes", "keepdims", "noop_with_empty_axes");
                 List<Long> axes = new ArrayList<>();
-                OnnxModel.Attribute a = n.attributes().get("axes");
-                if (a != null) {
-                    axes.addAll(a.ints());
+                OnnxModel.Attribute axesAttr = n.attributes().get("axes");
+                if (axesAttr != null) {
+                    axes.addAll(axesAttr.ints());
                 }
                 if (in.size() > 1 && !in.get(1).isEmpty()) {
                     axes.addAll(constLongs(n, in.get(1)));
-                }
-                if (axes.size() != 1) {
-                    throw bad(n, "reductions over " + (axes.isEmpty() ? "all axes" : axes.size() + " axes")
-                            + " are not supported (one axis, the last)");
                 }
                 String op = switch (n.opType()) {
                     case "ReduceSum" -> "reduce_sum";
                     case "ReduceMean" -> "reduce_mean";
                     default -> "reduce_max";
                 };
-                emit(n, op, in.subList(0, 1), "axis=" + axes.get(0) + ", keepdims=" + (intAttr(n, "keepdims", 1) != 0));
+                boolean keep = intAttr(n, "keepdims", 1) != 0;
+                List<Long> shape = shapeOf(in.get(0));
+                int rank = shape.size();
+                boolean noop = intAttr(n, "noop_with_empty_axes", 0) != 0;
+                if (axes.isEmpty() && noop) {
+                    emit(n, "reshape", in.subList(0, 1), "shape=" + shape);
+                    break;
+                }
+                java.util.SortedSet<Integer> ax = new java.util.TreeSet<>();
+                for (long a : axes) {
+                    ax.add((int) (a < 0 ? a + rank : a));
+                }
+                if (axes.isEmpty()) {
+                    for (int a = 0; a < rank; a++) {
+                        ax.add(a);
+                    }
+                }
+                List<Long> outShape = new ArrayList<>();
+                for (int a = 0; a < rank; a++) {
+                    if (ax.contains(a)) {
+                        if (keep) {
+                            outShape.add(1L);
+                        }
+                    } else {
+                        outShape.add(shape.get(a));
+                    }
+                }
+                if (outShape.isEmpty()) {
+                    outShape.add(1L);
+                }
+                // Reduce the trailing block of axes as one last axis: move the reduced axes to the end when they
+                // are not there already, flatten them, reduce, and reshape to the ONNX result shape.
+                boolean trailing = ax.last() == rank - 1 && ax.first() == rank - ax.size();
+                String src = irName(in.get(0));
+                if (!trailing) {
+                    List<Integer> perm = new ArrayList<>();
+                    for (int a = 0; a < rank; a++) {
+                        if (!ax.contains(a)) {
+                            perm.add(a);
+                        }
+                    }
+                    perm.addAll(ax);
+                    String t = "v" + (fresh++);
+                    ir.append(t).append(" = transpose(").append(src).append(", perm=").append(perm).append(")\n");
+                    src = t;
+                }
+                long kept = 1;
+                long reduced = 1;
+                for (int a = 0; a < rank; a++) {
+                    if (ax.contains(a)) {
+                        reduced *= shape.get(a);
+                    } else {
+                        kept *= shape.get(a);
+                    }
+                }
+                String flat = "v" + (fresh++);
+                ir.append(flat).append(" = reshape(").append(src).append(", shape=[").append(kept).append(", ").append(reduced).append("])\n");
+                String red = "v" + (fresh++);
+                ir.append(red).append(" = ").append(op).append("(").append(flat).append(")\n");
+                ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(red).append(", shape=").append(outShape).append(")\n");
+                shapes.put(n.outputs().get(0), outShape);
+                return;
             }
             case "Transpose" -> {
                 only(n, "perm");
