@@ -111,6 +111,7 @@ public final class OnnxImporter {
             outs.add(name);
         }
         ir.append("output ").append(String.join(", ", outs)).append('\n');
+        constants.putAll(synthetic);
         Graph g = IrParser.parse(ir.toString(), file + " (as IR)");
         return new Result(g, ir.toString(), constants, inputNames, outputNames);
     }
@@ -169,12 +170,26 @@ public final class OnnxImporter {
             }
             case "Gemm" -> {
                 only(n, "alpha", "beta", "transA", "transB");
-                if (floatAttr(n, "alpha", 1) != 1 || floatAttr(n, "beta", 1) != 1) {
-                    throw bad(n, "alpha and beta other than 1 are not supported");
-                }
+                double alpha = floatAttr(n, "alpha", 1);
+                double beta = floatAttr(n, "beta", 1);
                 String t = "transpose_a=" + (intAttr(n, "transA", 0) != 0) + ", transpose_b=" + (intAttr(n, "transB", 0) != 0);
-                emit(n, in.size() > 2 && !in.get(2).isEmpty() ? "gemm" : "matmul", in.size() > 2 && !in.get(2).isEmpty() ? in
-                        : in.subList(0, 2), t);
+                boolean bias = in.size() > 2 && !in.get(2).isEmpty();
+                String out = irName(n.outputs().get(0));
+                if (alpha == 1 && (beta == 1 || !bias)) {
+                    emit(n, bias ? "gemm" : "matmul", bias ? in : in.subList(0, 2), t);
+                    break;
+                }
+                // alpha * op(A) op(B) + beta * C, with the scalars as constant [1] inputs.
+                String prod = "v" + (fresh++);
+                ir.append(prod).append(" = matmul(").append(irName(in.get(0))).append(", ").append(irName(in.get(1))).append(", ")
+                        .append(t).append(")\n");
+                String scaled = alpha == 1 ? prod : scale(prod, alpha);
+                if (!bias) {
+                    ir.append(out).append(" = reshape(").append(scaled).append(", shape=").append(shapeOf2(prod)).append(")\n");
+                } else {
+                    String c = beta == 1 ? irName(in.get(2)) : scale(irName(in.get(2)), beta);
+                    ir.append(out).append(" = add(").append(scaled).append(", ").append(c).append(")\n");
+                }
             }
             case "Add", "Sub", "Mul", "Div" -> {
                 only(n);
@@ -316,6 +331,22 @@ public final class OnnxImporter {
             default -> throw bad(n, "no converter");
         }
         shapes.put(n.outputs().get(0), null);
+    }
+
+    private final Map<String, double[]> synthetic = new LinkedHashMap<>();
+
+    /** {@code value} times a constant, the constant declared as a [1] input whose value travels in the result. */
+    private String scale(String value, double factor) {
+        String k = "v" + (fresh++);
+        ir.append("input ").append(k).append(": f32[1]\n");
+        synthetic.put(k, new double[] {factor});
+        String out = "v" + (fresh++);
+        ir.append(out).append(" = mul(").append(value).append(", ").append(k).append(")\n");
+        return out;
+    }
+
+    private List<Integer> shapeOf2(String irValue) {
+        return IrParser.parse(ir + "output " + irValue + "\n", "import").type(irValue).shape();
     }
 
     /** The shape of a value so far: declared, or inferred by parsing the IR written up to here. */
