@@ -41,10 +41,36 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Graph g = IrParser.parse(Files2.readText(graph), graph.toString());
-        Compiler.Result r = Compiler.compile(g, opt, sentrons);
         Path out = output != null ? output : Files2.withExtension(graph, ".siw");
+        Graph g;
+        java.util.Map<String, double[]> weights = java.util.Map.of();
+        if (graph.toString().endsWith(".onnx")) {
+            var imported = ai.vtpu.phextcc.onnx.OnnxImporter.importModel(ai.vtpu.phextcc.onnx.OnnxModel.read(graph), graph.toString());
+            g = imported.graph();
+            weights = imported.constants();
+        } else {
+            g = IrParser.parse(Files2.readText(graph), graph.toString());
+        }
+        Compiler.Result r = Compiler.compile(g, opt, sentrons);
         ProgramFile.write(r.program(), out);
+        if (!weights.isEmpty()) {
+            // The program format holds no data: the model's initializers go beside it, and `vtpu run` reads them.
+            Path dirOut = RunCommand.weightsDir(out);
+            try {
+                java.nio.file.Files.createDirectories(dirOut);
+            } catch (java.io.IOException e) {
+                throw new ai.vtpu.phextcc.CompileException("cannot create " + dirOut + ": " + e.getMessage());
+            }
+            for (var w : weights.entrySet()) {
+                float[] f = new float[w.getValue().length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) w.getValue()[i];
+                }
+                ai.vtpu.runtime.io.Npy.write(dirOut.resolve(w.getKey() + ".npy"),
+                        new ai.vtpu.runtime.exec.HostTensor(g.inputs().get(w.getKey()).shape(), f));
+            }
+            spec.commandLine().getOut().println("wrote " + weights.size() + " initializers to " + dirOut);
+        }
         if (asm != null) {
             Files2.writeText(asm, r.assembly());
         }

@@ -68,6 +68,18 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         Map<String, HostTensor> in = new LinkedHashMap<>();
+        // Weights that `vtpu compile` wrote beside the program (ONNX initializers) come first; --in overrides them.
+        Path weights = weightsDir(program);
+        if (java.nio.file.Files.isDirectory(weights)) {
+            try (var files = java.nio.file.Files.list(weights)) {
+                for (Path f : files.filter(x -> x.toString().endsWith(".npy")).toList()) {
+                    String name = f.getFileName().toString().replaceFirst("\\.npy$", "");
+                    in.put(name, Npy.read(f));
+                }
+            } catch (java.io.IOException e) {
+                throw new VtpuRuntimeException(weights + ": cannot list (" + e.getMessage() + ")");
+            }
+        }
         inputs.forEach((name, file) -> in.put(name, Npy.read(file)));
         if (seed != null) {
             Random rnd = new Random(seed);
@@ -111,6 +123,11 @@ final class RunCommand implements Callable<Integer> {
             sb.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.4g", v[i]));
         }
         return sb.append(v.length > 4 ? ", ...]" : "]").toString();
+    }
+
+    /** Where the initializers of a program compiled from ONNX live: {@code model.siw} -> {@code model.weights/}. */
+    static Path weightsDir(Path program) {
+        return Files2.withExtension(program, ".weights");
     }
 
     static List<String> names(Program p) {

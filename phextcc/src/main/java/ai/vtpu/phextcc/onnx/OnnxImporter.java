@@ -58,8 +58,10 @@ public final class OnnxImporter {
         return new OnnxImporter(model, known).run(file);
     }
 
+    /** ONNX names that are IR identifiers are kept (so users find their tensors); others become _vN. */
     private String irName(String onnx) {
-        return names.computeIfAbsent(onnx, k -> "v" + (fresh++));
+        return names.computeIfAbsent(onnx, k -> k.matches("[A-Za-z][A-Za-z0-9_]*") && k.length() <= 64
+                && !Set.of("graph", "input", "output").contains(k) ? k : "_v" + (fresh++));
     }
 
     private static CompileException bad(OnnxModel.Node n, String what) {
@@ -180,7 +182,7 @@ public final class OnnxImporter {
                     break;
                 }
                 // alpha * op(A) op(B) + beta * C, with the scalars as constant [1] inputs.
-                String prod = "v" + (fresh++);
+                String prod = "_v" + (fresh++);
                 ir.append(prod).append(" = matmul(").append(irName(in.get(0))).append(", ").append(irName(in.get(1))).append(", ")
                         .append(t).append(")\n");
                 String scaled = alpha == 1 ? prod : scale(prod, alpha);
@@ -271,7 +273,7 @@ public final class OnnxImporter {
                         }
                     }
                     perm.addAll(ax);
-                    String t = "v" + (fresh++);
+                    String t = "_v" + (fresh++);
                     ir.append(t).append(" = transpose(").append(src).append(", perm=").append(perm).append(")\n");
                     src = t;
                 }
@@ -284,9 +286,9 @@ public final class OnnxImporter {
                         kept *= shape.get(a);
                     }
                 }
-                String flat = "v" + (fresh++);
+                String flat = "_v" + (fresh++);
                 ir.append(flat).append(" = reshape(").append(src).append(", shape=[").append(kept).append(", ").append(reduced).append("])\n");
-                String red = "v" + (fresh++);
+                String red = "_v" + (fresh++);
                 ir.append(red).append(" = ").append(op).append("(").append(flat).append(")\n");
                 ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(red).append(", shape=").append(outShape).append(")\n");
                 shapes.put(n.outputs().get(0), outShape);
@@ -337,10 +339,10 @@ public final class OnnxImporter {
 
     /** {@code value} times a constant, the constant declared as a [1] input whose value travels in the result. */
     private String scale(String value, double factor) {
-        String k = "v" + (fresh++);
+        String k = "_v" + (fresh++);
         ir.append("input ").append(k).append(": f32[1]\n");
         synthetic.put(k, new double[] {factor});
-        String out = "v" + (fresh++);
+        String out = "_v" + (fresh++);
         ir.append(out).append(" = mul(").append(value).append(", ").append(k).append(")\n");
         return out;
     }

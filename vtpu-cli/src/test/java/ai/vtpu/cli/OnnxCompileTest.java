@@ -1,0 +1,95 @@
+package ai.vtpu.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.vtpu.phextcc.onnx.OnnxWriter;
+import ai.vtpu.runtime.exec.HostTensor;
+import ai.vtpu.runtime.io.Npy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An ONNX model written from Java, compiled with `vtpu compile model.onnx` and run with `vtpu run`. */
+class OnnxCompileTest {
+    @TempDir
+    Path dir;
+
+    private static VtpuCommandTest.Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = VtpuCommand.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new VtpuCommandTest.Result(code, out.toString(), err.toString());
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (r.nextGaussian() * 0.3);
+        }
+        return v;
+    }
+
+    @Test
+    void anMlpWithInitializersCompilesAndRuns() throws Exception {
+        Random r = new Random(9);
+        int b = 8;
+        int in = 16;
+        int hid = 32;
+        int outDim = 4;
+        float[] w1 = random(r, in * hid);
+        float[] b1 = random(r, hid);
+        float[] w2 = random(r, hid * outDim);
+        float[] x = random(r, b * in);
+        byte[] model = new OnnxWriter("mlp")
+                .input("x", b, in)
+                .initializer("W1", w1, in, hid).initializer("B1", b1, hid).initializer("W2", w2, hid, outDim)
+                .node("Gemm", List.of("x", "W1", "B1"), List.of("h"))
+                .node("Relu", List.of("h"), List.of("a"))
+                .node("MatMul", List.of("a", "W2"), List.of("y"))
+                .output("y", b, outDim)
+                .toBytes();
+        Path onnx = dir.resolve("mlp.onnx");
+        Files.write(onnx, model);
+        Path siw = dir.resolve("mlp.siw");
+        VtpuCommandTest.Result c = run("compile", onnx.toString(), "-O", "3", "-o", siw.toString());
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("3 initializers"), c.out());
+        Path xf = dir.resolve("x.npy");
+        Npy.write(xf, new HostTensor(List.of(b, in), x));
+        // ONNX names that are identifiers keep their names in the program; the weights come from mlp.weights/.
+        Path yf = dir.resolve("y.npy");
+        VtpuCommandTest.Result ran = run("run", siw.toString(), "--in", "x=" + xf, "--out", "y=" + yf);
+        assertEquals(0, ran.code(), ran.err() + ran.out());
+        float[] y = Npy.read(yf).data();
+        for (int i = 0; i < b; i++) {
+            for (int o = 0; o < outDim; o++) {
+                double s = 0;
+                for (int h = 0; h < hid; h++) {
+                    double acc = b1[h];
+                    for (int k = 0; k < in; k++) {
+                        acc += x[i * in + k] * w1[k * hid + h];
+                    }
+                    s += Math.max(0, acc) * w2[h * outDim + o];
+                }
+                assertEquals(s, y[i * outDim + o], 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void unsupportedOpsAreListedTogether() throws Exception {
+        byte[] model = new OnnxWriter("bad").input("x", 2, 2)
+                .node("Floor", List.of("x"), List.of("a")).node("Ceil", List.of("a"), List.of("y")).output("y", 2, 2).toBytes();
+        Path onnx = dir.resolve("bad.onnx");
+        Files.write(onnx, model);
+        VtpuCommandTest.Result c = run("compile", onnx.toString(), "-o", dir.resolve("bad.siw").toString());
+        assertEquals(1, c.code());
+        assertTrue(c.err().contains("unsupported ONNX ops: Ceil, Floor"), c.err());
+    }
+}
