@@ -21,7 +21,7 @@ public final class OnnxImporter {
     /** The ops this importer claims (docs/ONNX.md lists what their conformance tests give). */
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
-            "Concat", "Identity");
+            "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten");
 
     /**
      * @param irText the graph in IR text form
@@ -207,7 +207,26 @@ public final class OnnxImporter {
             }
             case "Softmax" -> {
                 only(n, "axis");
-                emit(n, "softmax", in, "axis=" + intAttr(n, "axis", -1));
+                List<Long> shape = shapeOf(in.get(0));
+                int rank = shape.size();
+                long axis = intAttr(n, "axis", -1);
+                if (axis < 0) {
+                    axis += rank;
+                }
+                if (axis == rank - 1) {
+                    emit(n, "softmax", in, "axis=-1");
+                    break;
+                }
+                // Softmax along another axis: swap it with the last, softmax, swap back.
+                List<Integer> perm = new ArrayList<>();
+                for (int i = 0; i < rank; i++) {
+                    perm.add(i == axis ? rank - 1 : i == rank - 1 ? (int) axis : i);
+                }
+                String t = "_v" + (fresh++);
+                String sm = "_v" + (fresh++);
+                ir.append(t).append(" = transpose(").append(irName(in.get(0))).append(", perm=").append(perm).append(")\n");
+                ir.append(sm).append(" = softmax(").append(t).append(")\n");
+                ir.append(irName(n.outputs().get(0))).append(" = transpose(").append(sm).append(", perm=").append(perm).append(")\n");
             }
             case "LayerNormalization" -> {
                 only(n, "axis", "epsilon", "stash_type");
@@ -326,6 +345,119 @@ public final class OnnxImporter {
                 shapes.put(n.outputs().get(0), target);
                 return;
             }
+            case "Unsqueeze", "Squeeze", "Flatten" -> {
+                only(n, "axes", "axis");
+                List<Long> src = shapeOf(in.get(0));
+                List<Long> axes = new ArrayList<>();
+                OnnxModel.Attribute axesAttr = n.attributes().get("axes");
+                if (axesAttr != null) {
+                    axes.addAll(axesAttr.ints());
+                }
+                if (in.size() > 1 && !in.get(1).isEmpty()) {
+                    axes.addAll(constLongs(n, in.get(1)));
+                }
+                List<Long> target = new ArrayList<>();
+                if (n.opType().equals("Flatten")) {
+                    long axis = intAttr(n, "axis", 1);
+                    if (axis < 0) {
+                        axis += src.size();
+                    }
+                    long outer = 1;
+                    long inner = 1;
+                    for (int i = 0; i < src.size(); i++) {
+                        if (i < axis) {
+                            outer *= src.get(i);
+                        } else {
+                            inner *= src.get(i);
+                        }
+                    }
+                    target.add(outer);
+                    target.add(inner);
+                } else if (n.opType().equals("Unsqueeze")) {
+                    int rank = src.size() + axes.size();
+                    java.util.Set<Long> at = new java.util.HashSet<>();
+                    for (long a : axes) {
+                        at.add(a < 0 ? a + rank : a);
+                    }
+                    int next = 0;
+                    for (int i = 0; i < rank; i++) {
+                        target.add(at.contains((long) i) ? 1L : src.get(next++));
+                    }
+                } else {
+                    java.util.Set<Long> at = new java.util.HashSet<>();
+                    for (long a : axes) {
+                        at.add(a < 0 ? a + src.size() : a);
+                    }
+                    for (int i = 0; i < src.size(); i++) {
+                        boolean drop = axes.isEmpty() ? src.get(i) == 1 : at.contains((long) i);
+                        if (!drop) {
+                            target.add(src.get(i));
+                        }
+                    }
+                    if (target.isEmpty()) {
+                        target.add(1L);
+                    }
+                }
+                emit(n, "reshape", in.subList(0, 1), "shape=" + target);
+                shapes.put(n.outputs().get(0), target);
+                return;
+            }
+            case "Cast" -> {
+                only(n, "to", "saturate");
+                if (intAttr(n, "to", 0) != 1) {
+                    throw bad(n, "a cast to element type " + intAttr(n, "to", 0) + "; only float32 (1) is supported");
+                }
+                emit(n, "reshape", in, "shape=" + shapeOf(in.get(0)));
+            }
+            case "Constant" -> {
+                only(n, "value");
+                OnnxModel.Attribute v = n.attributes().get("value");
+                if (v == null || v.t() == null) {
+                    throw bad(n, "only the 'value' (tensor) form is supported");
+                }
+                OnnxModel.Tensor t = new OnnxModel.Tensor(n.outputs().get(0), v.t().dims(), v.t().dataType(), v.t().values());
+                consts.put(n.outputs().get(0), t);
+                if (t.dataType() == 1 || t.dataType() == 10 || t.dataType() == 11) {
+                    declare(n.outputs().get(0), t.dims().isEmpty() ? List.of(1L) : t.dims(), 1);
+                    synthetic.put(irName(n.outputs().get(0)), t.values());
+                }
+                return;
+            }
+            case "Slice" -> {
+                only(n);
+                List<Long> starts = constLongs(n, in.get(1));
+                List<Long> ends = constLongs(n, in.get(2));
+                List<Long> src = shapeOf(in.get(0));
+                List<Long> axes = new ArrayList<>();
+                if (in.size() > 3 && !in.get(3).isEmpty()) {
+                    axes.addAll(constLongs(n, in.get(3)));
+                } else {
+                    for (long i = 0; i < starts.size(); i++) {
+                        axes.add(i);
+                    }
+                }
+                if (in.size() > 4 && !in.get(4).isEmpty() && constLongs(n, in.get(4)).stream().anyMatch(x -> x != 1)) {
+                    throw bad(n, "steps other than 1 are not supported");
+                }
+                String cur = irName(in.get(0));
+                List<Long> shape = new ArrayList<>(src);
+                for (int i = 0; i < axes.size(); i++) {
+                    int axis = (int) (axes.get(i) < 0 ? axes.get(i) + src.size() : axes.get(i));
+                    long dim = shape.get(axis);
+                    long st = clamp(starts.get(i) < 0 ? starts.get(i) + dim : starts.get(i), dim);
+                    long en = clamp(ends.get(i) < 0 ? ends.get(i) + dim : ends.get(i), dim);
+                    if (en <= st) {
+                        throw bad(n, "an empty slice along axis " + axis + " is not supported");
+                    }
+                    String next = i == axes.size() - 1 ? irName(n.outputs().get(0)) : "_v" + (fresh++);
+                    ir.append(next).append(" = slice(").append(cur).append(", axis=").append(axis).append(", start=").append(st)
+                            .append(", end=").append(en).append(")\n");
+                    shape.set(axis, en - st);
+                    cur = next;
+                }
+                shapes.put(n.outputs().get(0), shape);
+                return;
+            }
             case "Concat" -> {
                 only(n, "axis");
                 emit(n, "concat", in, "axis=" + intAttr(n, "axis", 0));
@@ -336,6 +468,10 @@ public final class OnnxImporter {
     }
 
     private final Map<String, double[]> synthetic = new LinkedHashMap<>();
+
+    private static long clamp(long v, long dim) {
+        return Math.max(0, Math.min(dim, v));
+    }
 
     /** {@code value} times a constant, the constant declared as a [1] input whose value travels in the result. */
     private String scale(String value, double factor) {
