@@ -21,7 +21,7 @@ public final class OnnxImporter {
     /** The ops this importer claims (docs/ONNX.md lists what their conformance tests give). */
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
-            "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten");
+            "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu");
 
     /**
      * @param irText the graph in IR text form
@@ -200,6 +200,14 @@ public final class OnnxImporter {
             case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt" -> {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
+            }
+            case "Gelu" -> {
+                only(n, "approximate");
+                OnnxModel.Attribute ap = n.attributes().get("approximate");
+                if (ap != null && ap.s() != null && !ap.s().equals("none")) {
+                    throw bad(n, "approximate=" + ap.s() + " is not supported (the exact erf form is)");
+                }
+                emit(n, "gelu", in, "");
             }
             case "Identity" -> {
                 only(n);

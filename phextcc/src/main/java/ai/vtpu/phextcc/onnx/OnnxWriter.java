@@ -18,9 +18,16 @@ public final class OnnxWriter {
     private final List<byte[]> inputs = new ArrayList<>();
     private final List<byte[]> outputs = new ArrayList<>();
     private final String name;
+    private int opset = 17;
 
     public OnnxWriter(String name) {
         this.name = name;
+    }
+
+    /** The default-domain opset to declare (17 unless set; Gelu needs 20). */
+    public OnnxWriter opset(int version) {
+        this.opset = version;
+        return this;
     }
 
     /** Protobuf field writers on a growing buffer. */
@@ -149,14 +156,14 @@ public final class OnnxWriter {
         initializers.forEach(t -> g.bytes(5, t));
         inputs.forEach(i -> g.bytes(11, i));
         outputs.forEach(o -> g.bytes(12, o));
-        Buf opset = new Buf();
-        opset.string(1, "");
-        opset.int64(2, 17);
+        Buf ops = new Buf();
+        ops.string(1, "");
+        ops.int64(2, this.opset);
         Buf m = new Buf();
-        m.int64(1, 8); // IR version 8
+        m.int64(1, 9); // IR version 9 (ONNX 1.15, opset 20)
         m.string(2, "vtpu");
         m.bytes(7, g.done());
-        m.bytes(8, opset.done());
+        m.bytes(8, ops.done());
         return m.done();
     }
 }
