@@ -55,30 +55,84 @@ public final class Machine {
     private Machine() {
     }
 
+    /** One run: lays the program out, copies the inputs in, runs, copies the outputs out, releases everything. */
     public static Result run(Program program, Map<String, HostTensor> inputs, Options options) {
+        checkInputs(program, inputs);
+        try (Session s = open(program, options)) {
+            inputs.forEach(s::set);
+            return s.run();
+        }
+    }
+
+    /** Validates the program and lays out its tensors once; inputs set on the session stay resident. */
+    public static Session open(Program program, Options options) {
         List<Diagnostic> problems = Validator.validate(program);
         if (!problems.isEmpty()) {
             StringBuilder sb = new StringBuilder("the program is invalid (run 'vtpu check' for details):");
             problems.stream().limit(10).forEach(d -> sb.append("\n  ").append(d));
             throw new VtpuRuntimeException(sb.toString());
         }
-        checkInputs(program, inputs);
-        int n = options.sentrons();
-        List<PhextPageTable> tables = new ArrayList<>();
-        PhextPageTable shared = new PhextPageTable();
-        try {
-            for (int s = 0; s < n; s++) {
-                tables.add(new PhextPageTable());
-            }
+        return new Session(program, options);
+    }
+
+    /**
+     * A loaded program: its pages stay allocated between runs, and an input set once (weights) is not copied
+     * again. Before each run the pages of outputs and scratch tensors are zero-filled and pages a previous run
+     * ALLOCated are freed, so every run starts from the state the ISA defines. Not thread-safe.
+     */
+    public static final class Session implements AutoCloseable {
+        private final Program program;
+        private final Options options;
+        private final List<PhextPageTable> tables = new ArrayList<>();
+        private final PhextPageTable shared = new PhextPageTable();
+        private final java.util.Set<String> set = new java.util.HashSet<>();
+        private boolean closed;
+
+        private Session(Program program, Options options) {
+            this.program = program;
+            this.options = options;
+            int n = options.sentrons();
             try {
+                for (int s = 0; s < n; s++) {
+                    tables.add(new PhextPageTable());
+                }
                 layout(program, n, shared, tables);
             } catch (OutOfMemoryError e) {
+                close();
                 throw new VtpuRuntimeException("the program's tensors do not fit in memory on " + n + " sentron(s): " + e.getMessage());
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** Copies an input in; it stays until set again. */
+        public void set(String name, HostTensor value) {
+            checkOpen();
+            checkInputs(program, Map.of(name, value), false);
+            TensorDecl t = program.tensor(name).orElseThrow();
+            copyIn(t, value, options.sentrons(), shared, tables);
+            set.add(name);
+        }
+
+        public Result run() {
+            checkOpen();
+            for (TensorDecl t : program.tensors()) {
+                if (t.role().isInput() && !set.contains(t.name())) {
+                    throw new VtpuRuntimeException("input " + t.name() + " (" + t.typeText() + ") is missing");
+                }
+            }
+            int n = options.sentrons();
+            for (PhextPageTable table : tables) {
+                table.resetToPlaced();
             }
             for (TensorDecl t : program.tensors()) {
-                HostTensor h = inputs.get(t.name());
-                if (h != null) {
-                    copyIn(t, h, n, shared, tables);
+                if (!t.role().isInput()) {
+                    for (PhextCoord c : t.pages()) {
+                        for (PhextPageTable table : tables) {
+                            table.lookup(c, "reset").segment().fill((byte) 0);
+                        }
+                    }
                 }
             }
             long clock0 = System.nanoTime();
@@ -90,8 +144,27 @@ public final class Machine {
                     outputs.put(t.name(), copyOut(t, n, tables));
                 }
             }
+            // An inout tensor now holds its output: it must be set again before the next run.
+            for (TensorDecl t : program.tensors()) {
+                if (t.role() == Role.INOUT) {
+                    set.remove(t.name());
+                }
+            }
             return new Result(outputs, new RunStats(stats, wall));
-        } finally {
+        }
+
+        private void checkOpen() {
+            if (closed) {
+                throw new VtpuRuntimeException("the session is closed");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             for (PhextPageTable t : tables) {
                 t.close();
             }
@@ -100,6 +173,10 @@ public final class Machine {
     }
 
     private static void checkInputs(Program program, Map<String, HostTensor> inputs) {
+        checkInputs(program, inputs, true);
+    }
+
+    private static void checkInputs(Program program, Map<String, HostTensor> inputs, boolean complete) {
         for (String name : inputs.keySet()) {
             TensorDecl t = program.tensor(name).orElseThrow(() -> new VtpuRuntimeException("input " + name
                     + ": the program declares no tensor of that name (it declares " + names(program) + ")"));
@@ -112,7 +189,7 @@ public final class Machine {
             }
         }
         for (TensorDecl t : program.tensors()) {
-            if (t.role().isInput() && !inputs.containsKey(t.name())) {
+            if (complete && t.role().isInput() && !inputs.containsKey(t.name())) {
                 throw new VtpuRuntimeException("input " + t.name() + " (" + t.typeText() + ") is missing");
             }
         }

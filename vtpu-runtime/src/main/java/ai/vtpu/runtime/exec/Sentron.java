@@ -124,6 +124,8 @@ public final class Sentron {
         try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS); PerfCounters perf = PerfCounters.start()) {
             // Timing starts once the pipes exist: wall and CPU time are the program's execution.
             long cpu0 = mx.getCurrentThreadCpuTime();
+            long hits0 = ppt.cacheHits();
+            long misses0 = ppt.cacheMisses();
             long t0 = System.nanoTime();
             dispatch(s);
             s.drain();
@@ -135,7 +137,7 @@ public final class Sentron {
                     ? new SentronStats.HardwareCounts(perf.status(), -1, -1, -1, -1)
                     : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
-                    ppt.cacheHits(), ppt.cacheMisses(), sStats.waitStallNanos, sStats.issueStallNanos,
+                    ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
                     sStats.workerBusyNanos, cNanos, dNanos, wall, cpu, sStats.workerCpuNanos,
                     pinning + (asyncS ? "; S pipe on its own thread" : "; S pipe inline (no spare hardware thread)"), counts);
         }

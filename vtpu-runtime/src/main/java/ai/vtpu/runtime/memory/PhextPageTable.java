@@ -21,6 +21,8 @@ public final class PhextPageTable implements AutoCloseable {
     private static final int CACHE = 256;
 
     private final Map<PhextCoord, Page> table = new HashMap<>();
+    /** The pages placed (or mapped) up front: what {@link #resetToPlaced()} keeps. */
+    private final java.util.Set<PhextCoord> placed = new java.util.HashSet<>();
     private final PhextCoord[] cacheKeys = new PhextCoord[CACHE];
     private final Page[] cacheValues = new Page[CACHE];
     private final List<Arena> slabs = new ArrayList<>();
@@ -79,6 +81,17 @@ public final class PhextPageTable implements AutoCloseable {
     private void put(Page p) {
         if (table.putIfAbsent(p.coord(), p) != null) {
             throw new VtpuRuntimeException("a page already exists at " + p.coord());
+        }
+        placed.add(p.coord());
+    }
+
+    /** Frees every page a program ALLOCated, keeping the ones placed up front (a session between runs). */
+    public void resetToPlaced() {
+        checkOpen();
+        for (PhextCoord c : new ArrayList<>(table.keySet())) {
+            if (!placed.contains(c)) {
+                free(c);
+            }
         }
     }
 
