@@ -21,17 +21,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vtpu run PROGRAM --in NAME=FILE.npy ... --out NAME=FILE.npy ...}: executes a program on this host. */
+/**
+ * {@code vtpu run PROGRAM --in NAME=FILE.npy ... --out NAME=FILE.npy ...}: executes a program on this host.
+ * Tensor files are .npy, or ONNX TensorProto .pb (the format of the ONNX test suite), by extension.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run a .siw or .siwa program on this host's sentrons; tensors enter and leave as .npy files.")
+        description = "Run a .siw or .siwa program on this host's sentrons; tensors enter and leave as .npy or ONNX TensorProto .pb files.")
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "A .siw or .siwa program.")
     Path program;
 
-    @Option(names = "--in", paramLabel = "NAME=FILE.npy", description = "An input tensor (repeatable).")
+    @Option(names = "--in", paramLabel = "NAME=FILE", description = "An input tensor, .npy or .pb (repeatable).")
     Map<String, Path> inputs = new LinkedHashMap<>();
 
-    @Option(names = "--out", paramLabel = "NAME=FILE.npy", description = "Where to write an output tensor (repeatable).")
+    @Option(names = "--out", paramLabel = "NAME=FILE", description = "Where to write an output tensor, .npy or .pb by extension (repeatable).")
     Map<String, Path> outputs = new LinkedHashMap<>();
 
     @Option(names = "--random-inputs", paramLabel = "SEED",
@@ -80,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new VtpuRuntimeException(weights + ": cannot list (" + e.getMessage() + ")");
             }
         }
-        inputs.forEach((name, file) -> in.put(name, Npy.read(file)));
+        inputs.forEach((name, file) -> in.put(name, TensorFiles.read(file)));
         if (seed != null) {
             Random rnd = new Random(seed);
             for (TensorDecl t : p.tensors()) {
@@ -99,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
             Path file = outputs.get(e.getKey());
             HostTensor t = e.getValue();
             if (file != null) {
-                Npy.write(file, t);
+                TensorFiles.write(file, e.getKey(), t);
                 if (!json) {
                     out.println("wrote " + e.getKey() + " " + t.shape() + " to " + file);
                 }

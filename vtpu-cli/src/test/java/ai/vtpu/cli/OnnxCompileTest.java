@@ -3,6 +3,7 @@ package ai.vtpu.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vtpu.phextcc.onnx.OnnxModel;
 import ai.vtpu.phextcc.onnx.OnnxWriter;
 import ai.vtpu.runtime.exec.HostTensor;
 import ai.vtpu.runtime.io.Npy;
@@ -67,6 +68,18 @@ class OnnxCompileTest {
         VtpuCommandTest.Result ran = run("run", siw.toString(), "--in", "x=" + xf, "--out", "y=" + yf);
         assertEquals(0, ran.code(), ran.err() + ran.out());
         float[] y = Npy.read(yf).data();
+        // The same run with the input and output as ONNX TensorProto files.
+        Path xpb = dir.resolve("x.pb");
+        Files.write(xpb, OnnxWriter.tensorProto("x", x, b, in));
+        Path ypb = dir.resolve("y.pb");
+        VtpuCommandTest.Result pb = run("run", siw.toString(), "--in", "x=" + xpb, "--out", "y=" + ypb);
+        assertEquals(0, pb.code(), pb.err() + pb.out());
+        OnnxModel.Tensor yt = OnnxModel.readTensor(ypb);
+        assertEquals(List.of((long) b, (long) outDim), yt.dims());
+        assertEquals(1, yt.dataType());
+        for (int i = 0; i < y.length; i++) {
+            assertEquals(y[i], yt.values()[i], 0.0, "y.pb[" + i + "]");
+        }
         for (int i = 0; i < b; i++) {
             for (int o = 0; o < outDim; o++) {
                 double s = 0;
@@ -80,6 +93,22 @@ class OnnxCompileTest {
                 assertEquals(s, y[i * outDim + o], 1e-4);
             }
         }
+    }
+
+    @Test
+    void anIntegerTensorProtoInputIsRefusedByName() throws Exception {
+        Files.write(dir.resolve("id.onnx"), new OnnxWriter("id").input("x", 2, 2).node("Relu", List.of("x"), List.of("y"))
+                .output("y", 2, 2).toBytes());
+        Path siw = dir.resolve("id.siw");
+        assertEquals(0, run("compile", dir.resolve("id.onnx").toString(), "-o", siw.toString()).code());
+        // A TensorProto of int64 (data_type 7) with raw data: 4 values.
+        byte[] proto = {0x08, 2, 0x08, 2, 0x10, 7, 0x4A, 32, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,
+            4, 0, 0, 0, 0, 0, 0, 0};
+        Path xpb = dir.resolve("x.pb");
+        Files.write(xpb, proto);
+        VtpuCommandTest.Result r = run("run", siw.toString(), "--in", "x=" + xpb);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("x.pb: TensorProto data_type 7; expected a floating-point tensor"), r.err());
     }
 
     @Test

@@ -128,8 +128,9 @@ final class Lowering {
         }
         switch (n.op()) {
             case MATMUL, GEMM -> matmul(n);
-            case ADD, SUB, MUL, DIV -> binary(n);
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> unary(n);
+            case ADD, SUB, MUL, DIV, POW -> binary(n);
+            case WHERE -> where(n);
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> unary(n);
             case SOFTMAX, LAYER_NORM, RMS_NORM -> rowwise(n);
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> reduce(n);
             case TRANSPOSE -> transpose(n);
@@ -148,6 +149,8 @@ final class Lowering {
             case SUB -> "SUB";
             case MUL -> "MUL";
             case DIV -> "DIV";
+            case POW -> "POW";
+            case ERF -> "ERF";
             case RELU -> "RELU";
             case GELU -> "GELU";
             case SILU -> "SILU";
@@ -317,7 +320,8 @@ final class Lowering {
     private void lowerPaged(Node n) {
         TensorType out = type(n.name());
         switch (n.op()) {
-            case ADD, SUB, MUL, DIV, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, SOFTMAX, LAYER_NORM, RMS_NORM, ALL_REDUCE, MATMUL -> {
+            case ADD, SUB, MUL, DIV, POW, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, SOFTMAX, LAYER_NORM, RMS_NORM, ALL_REDUCE,
+                 MATMUL -> {
                 if (out.rank() < 3) {
                     throw unsupported(n, "operands of rank 3 or more with a result of rank " + out.rank() + " are not supported");
                 }
@@ -375,12 +379,15 @@ final class Lowering {
         int r = in.rank();
         List<Integer> perm = n.ints("perm");
         if (perm == null) {
-            throw unsupported(n, "a transpose reversing all " + r + " axes moves rows across pages; give perm with the leading axes first");
+            perm = new ArrayList<>();
+            for (int a = r - 1; a >= 0; a--) {
+                perm.add(a);
+            }
         }
         java.util.Set<Integer> last = java.util.Set.of(perm.get(r - 2), perm.get(r - 1));
         if (!last.equals(java.util.Set.of(r - 2, r - 1))) {
-            throw unsupported(n, "perm " + perm + " moves one of the last two axes among the leading ones; only permutations of the "
-                    + "leading axes, with or without swapping the last two, are generated");
+            rowwiseTranspose(n, perm);
+            return;
         }
         boolean swap = perm.get(r - 1) == r - 2;
         List<Integer> lead = out.shape().subList(0, r - 2);
@@ -408,6 +415,71 @@ final class Lowering {
                 copy(x, 0, 0, in.rows(), in.cols(), o, 0, 0);
             }
         }
+    }
+
+    /**
+     * A transpose that moves rows across pages, built one output row at a time. Along the output row the
+     * input index runs over axis L = perm[last]: the input's last axis (a row copy), its row axis (a column,
+     * gathered and turned by TRN), or a leading axis (one element per page: slow, so bounded).
+     */
+    private void rowwiseTranspose(Node n, List<Integer> perm) {
+        String src = n.inputs().get(0);
+        TensorType in = type(src);
+        TensorType out = type(n.name());
+        int r = out.rank();
+        int axis = perm.get(r - 1);
+        if (axis < r - 2 && out.elements() > ELEMENTWISE_TRANSPOSE_LIMIT) {
+            throw unsupported(n, "perm " + perm + " makes the output's last axis a leading axis of the input, which is copied "
+                    + "element by element; that is limited to " + ELEMENTWISE_TRANSPOSE_LIMIT + " elements, this has " + out.elements());
+        }
+        List<Integer> lead = out.shape().subList(0, r - 2);
+        for (int p = 0; p < out.pages(); p++) {
+            int[] oi = new int[r];
+            int rest = p;
+            for (int a = r - 3; a >= 0; a--) {
+                oi[a] = rest % lead.get(a);
+                rest /= lead.get(a);
+            }
+            String o = pageView(n.name(), p, 0, pageType(out));
+            for (int i = 0; i < out.rows(); i++) {
+                oi[r - 2] = i;
+                for (int j0 = 0; j0 < out.cols(); j0 += TILE) {
+                    int len = Math.min(TILE, out.cols() - j0);
+                    oi[r - 1] = j0;
+                    int[] ii = new int[r];
+                    for (int a = 0; a < r; a++) {
+                        ii[perm.get(a)] = oi[a];
+                    }
+                    if (axis == r - 1) {
+                        copy(inputPage(src, in, ii), ii[r - 2], ii[r - 1], 1, len, o, i, j0);
+                    } else if (axis == r - 2) {
+                        int tx = scratch(0);
+                        int td = scratch(1);
+                        e.gather(tx, inputPage(src, in, ii), ii[r - 2], ii[r - 1], len, 1);
+                        e.d("TRN T" + td + ", T" + tx, td, 0, tx);
+                        e.scatter(td, o, i, j0, 1, len);
+                        tileParity++;
+                    } else {
+                        for (int j = 0; j < len; j++) {
+                            int[] ij = ii.clone();
+                            ij[axis] += j;
+                            copy(inputPage(src, in, ij), ij[r - 2], ij[r - 1], 1, 1, o, i, j0 + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static final int ELEMENTWISE_TRANSPOSE_LIMIT = 1 << 16;
+
+    /** The page view of {@code src} that holds the element at multi-index {@code idx}. */
+    private String inputPage(String src, TensorType in, int[] idx) {
+        int q = 0;
+        for (int a = 0; a < in.rank() - 2; a++) {
+            q = q * in.dim(a) + idx[a];
+        }
+        return pageView(src, q, 0, pageType(in));
     }
 
     /** Row-major reshape between any ranks: each output row is copied from the input runs it spans. */
@@ -520,13 +592,42 @@ final class Lowering {
             gatherBroadcast(ty, y, o[0], o[1], tr, tc);
             String op = mnemonic(n.op());
             if (!xFull) {
-                // The D ops broadcast only their second operand: widen the first onto a zero tile.
-                int tz = scratch(3);
-                e.d("FILL T" + tz + ", " + tr + "x" + tc + ", 0.0", tz, 0);
-                e.d("ADD T" + tz + ", T" + tz + ", T" + tx, tz, 0, tz, tx);
-                tx = tz;
+                tx = widen(tx, scratch(3), tr, tc);
             }
             e.d(op + " T" + td + ", T" + tx + ", T" + ty, td, (long) tr * tc, tx, ty);
+            e.scatter(td, n.name(), o[0], o[1], tr, tc);
+            tileParity++;
+        }
+    }
+
+    /** The D ops broadcast only their later operands: widens a broadcast first operand onto a zero tile. */
+    private int widen(int t, int tz, int tr, int tc) {
+        e.d("FILL T" + tz + ", " + tr + "x" + tc + ", 0.0", tz, 0);
+        e.d("ADD T" + tz + ", T" + tz + ", T" + t, tz, 0, tz, t);
+        return tz;
+    }
+
+    /** where(cond, x, y): one SEL per output tile, the condition widened when it broadcasts. */
+    private void where(Node n) {
+        TensorType out = type(n.name());
+        int rows = rowsOf(out);
+        int cols = out.cols();
+        int tr = Math.min(TILE, rows);
+        int tc = Math.min(TILE, cols);
+        String c = n.inputs().get(0);
+        boolean cFull = rowsOf(type(c)) == rows && type(c).cols() == cols;
+        for (int[] o : tiles(rows, cols, tr, tc)) {
+            int tcnd = scratch(0);
+            int tx = scratch(1);
+            int ty = scratch(2);
+            int td = scratch(3);
+            gatherBroadcast(tcnd, c, o[0], o[1], tr, tc);
+            gatherBroadcast(tx, n.inputs().get(1), o[0], o[1], tr, tc);
+            gatherBroadcast(ty, n.inputs().get(2), o[0], o[1], tr, tc);
+            if (!cFull) {
+                tcnd = widen(tcnd, scratch(4), tr, tc);
+            }
+            e.d("SEL T" + td + ", T" + tcnd + ", T" + tx + ", T" + ty, td, (long) tr * tc, tcnd, tx, ty);
             e.scatter(td, n.name(), o[0], o[1], tr, tc);
             tileParity++;
         }

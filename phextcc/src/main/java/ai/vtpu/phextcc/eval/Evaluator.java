@@ -121,7 +121,7 @@ public final class Evaluator {
                     }
                 }
             }
-            case ADD, SUB, MUL, DIV -> {
+            case ADD, SUB, MUL, DIV, POW -> {
                 float[] b = env.get(ins.get(1));
                 TensorType tb = g.type(ins.get(1));
                 for (int f = 0; f < y.length; f++) {
@@ -131,16 +131,28 @@ public final class Evaluator {
                         case ADD -> a + c;
                         case SUB -> a - c;
                         case MUL -> a * c;
+                        case POW -> Math.pow((float) a, (float) c);
                         default -> a / c;
                     };
                 }
             }
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> {
+            case WHERE -> {
+                float[] b = env.get(ins.get(1));
+                float[] c = env.get(ins.get(2));
+                TensorType tb = g.type(ins.get(1));
+                TensorType tc = g.type(ins.get(2));
+                for (int f = 0; f < y.length; f++) {
+                    y[f] = x[bidx(out.shape(), tx.shape(), f)] != 0 ? b[bidx(out.shape(), tb.shape(), f)]
+                            : c[bidx(out.shape(), tc.shape(), f)];
+                }
+            }
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> {
                 for (int i = 0; i < y.length; i++) {
                     double v = x[i];
                     y[i] = (float) switch (n.op()) {
                         case EXP -> Math.exp(v);
                         case SQRT -> Math.sqrt(v);
+                        case ERF -> Erf.erf(v);
                         default -> activation(n.op().label(), v);
                     };
                 }

@@ -19,6 +19,8 @@ public enum OpKind {
     SUB(2, 2, Set.of()),
     MUL(2, 2, Set.of()),
     DIV(2, 2, Set.of()),
+    POW(2, 2, Set.of()),
+    WHERE(3, 3, Set.of()),
     RELU(1, 1, Set.of()),
     GELU(1, 1, Set.of()),
     SILU(1, 1, Set.of()),
@@ -26,6 +28,7 @@ public enum OpKind {
     TANH(1, 1, Set.of()),
     EXP(1, 1, Set.of()),
     SQRT(1, 1, Set.of()),
+    ERF(1, 1, Set.of()),
     SOFTMAX(1, 1, Set.of("axis")),
     LAYER_NORM(1, 3, Set.of("axis", "epsilon")),
     RMS_NORM(1, 2, Set.of("axis", "epsilon")),
@@ -68,13 +71,13 @@ public enum OpKind {
 
     public boolean isElementwiseUnary() {
         return switch (this) {
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> true;
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> true;
             default -> false;
         };
     }
 
     public boolean isElementwiseBinary() {
-        return this == ADD || this == SUB || this == MUL || this == DIV;
+        return this == ADD || this == SUB || this == MUL || this == DIV || this == POW;
     }
 
     private static CompileException bad(String where, String what) {
@@ -129,8 +132,9 @@ public enum OpKind {
                 }
                 yield out;
             }
-            case ADD, SUB, MUL, DIV -> broadcastBoth(x, in.get(1), where);
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT -> x;
+            case ADD, SUB, MUL, DIV, POW -> broadcastBoth(x, in.get(1), where);
+            case WHERE -> broadcastBoth(broadcastBoth(x, in.get(1), where), in.get(2), where);
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> x;
             case SOFTMAX -> {
                 lastAxis(x, a, where);
                 yield x;

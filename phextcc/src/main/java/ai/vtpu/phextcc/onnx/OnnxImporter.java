@@ -21,7 +21,8 @@ public final class OnnxImporter {
     /** The ops this importer claims (docs/ONNX.md lists what their conformance tests give). */
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
-            "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu");
+            "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
+            "Gather");
 
     /**
      * @param irText the graph in IR text form
@@ -197,9 +198,27 @@ public final class OnnxImporter {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
             }
-            case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt" -> {
+            case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Erf" -> {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
+            }
+            case "Pow" -> {
+                only(n);
+                floatValue(n, in.get(0), "the base", false);
+                floatValue(n, in.get(1), "the exponent", true);
+                emit(n, "pow", in, "");
+            }
+            case "Where" -> {
+                only(n);
+                floatValue(n, in.get(0), "the condition", true);
+                floatValue(n, in.get(1), "X", false);
+                floatValue(n, in.get(2), "Y", false);
+                emit(n, "where", in, "");
+            }
+            case "Gather" -> {
+                only(n, "axis");
+                gather(n);
+                return;
             }
             case "Gelu" -> {
                 only(n, "approximate");
@@ -238,10 +257,11 @@ public final class OnnxImporter {
             }
             case "LayerNormalization" -> {
                 only(n, "axis", "epsilon", "stash_type");
-                if (n.outputs().size() > 1 && n.outputs().subList(1, n.outputs().size()).stream().anyMatch(o -> !o.isEmpty())) {
-                    throw bad(n, "the Mean and InvStdDev outputs are not supported");
+                if (intAttr(n, "stash_type", 1) != 1) {
+                    throw bad(n, "stash_type " + intAttr(n, "stash_type", 1) + "; only float32 (1) statistics are supported");
                 }
-                emit(n, "layer_norm", in, "axis=" + intAttr(n, "axis", -1) + ", epsilon=" + floatAttr(n, "epsilon", 1e-5));
+                layerNorm(n);
+                return;
             }
             case "ReduceSum", "ReduceMean", "ReduceMax" -> {
                 only(n, "axes", "keepdims", "noop_with_empty_axes");
@@ -415,6 +435,15 @@ public final class OnnxImporter {
                 if (intAttr(n, "to", 0) != 1) {
                     throw bad(n, "a cast to element type " + intAttr(n, "to", 0) + "; only float32 (1) is supported");
                 }
+                OnnxModel.Tensor c = consts.get(in.get(0));
+                if (c != null && known.containsKey(in.get(0))) {
+                    throw bad(n, "input '" + in.get(0) + "' has element type " + c.dataType() + "; run-time values are float32 only");
+                }
+                if (c != null && !isFloat(c.dataType()) && !synthetic.containsKey(irName(in.get(0)))) {
+                    // A constant cast to float: folded, rounded to float32 as the cast would.
+                    declare(in.get(0), c.dims().isEmpty() ? List.of(1L) : c.dims(), 1);
+                    synthetic.put(irName(in.get(0)), c.values());
+                }
                 emit(n, "reshape", in, "shape=" + shapeOf(in.get(0)));
             }
             case "Constant" -> {
@@ -477,18 +506,188 @@ public final class OnnxImporter {
 
     private final Map<String, double[]> synthetic = new LinkedHashMap<>();
 
+    private static boolean isFloat(int onnxType) {
+        return onnxType == 1 || onnxType == 10 || onnxType == 11;
+    }
+
+    /**
+     * Checks that an operand is float data. A constant of another type (a bool condition, an integer
+     * exponent) is exact in f32 for the values such operands hold, so with {@code convert} it becomes an f32
+     * constant input; otherwise it is refused with the node named.
+     */
+    private void floatValue(OnnxModel.Node n, String onnx, String role, boolean convert) {
+        OnnxModel.Tensor t = consts.get(onnx);
+        if (t == null || isFloat(t.dataType()) || synthetic.containsKey(irName(onnx))) {
+            return;
+        }
+        if (!convert) {
+            throw bad(n, role + " ('" + onnx + "') has element type " + t.dataType() + "; only float32 (1) is supported");
+        }
+        for (double v : t.values()) {
+            if ((float) v != v) {
+                throw bad(n, role + " ('" + onnx + "') holds " + v + ", which float32 cannot represent exactly");
+            }
+        }
+        declare(onnx, t.dims().isEmpty() ? List.of(1L) : t.dims(), 1);
+        synthetic.put(irName(onnx), t.values());
+    }
+
+    /**
+     * Gather with constant indices (a static compiler knows them): one single-index slice per index along
+     * the axis, concatenated, then reshaped to data.shape[:axis] + indices.shape + data.shape[axis+1:].
+     * Indices computed at run time (token ids fed to an embedding) are not supported yet.
+     */
+    private void gather(OnnxModel.Node n) {
+        List<String> in = n.inputs();
+        floatValue(n, in.get(0), "the data", false);
+        if (!consts.containsKey(in.get(1))) {
+            throw bad(n, "indices '" + in.get(1) + "' must be a constant; indices computed at run time are not supported");
+        }
+        OnnxModel.Tensor idx = consts.get(in.get(1));
+        List<Long> src = shapeOf(in.get(0));
+        int rank = src.size();
+        long axis = intAttr(n, "axis", 0);
+        if (axis < -rank || axis >= rank) {
+            throw bad(n, "axis " + axis + " is outside the data's rank " + rank);
+        }
+        int ax = (int) (axis < 0 ? axis + rank : axis);
+        long dim = src.get(ax);
+        List<String> parts = new ArrayList<>();
+        for (double v : idx.values()) {
+            long i = (long) v;
+            if (i < -dim || i >= dim) {
+                throw bad(n, "index " + i + " is outside [" + -dim + ", " + dim + ") along axis " + ax);
+            }
+            long at = i < 0 ? i + dim : i;
+            String part = "_v" + (fresh++);
+            ir.append(part).append(" = slice(").append(irName(in.get(0))).append(", axis=").append(ax).append(", start=").append(at)
+                    .append(", end=").append(at + 1).append(")\n");
+            parts.add(part);
+        }
+        // concat takes at most 64 inputs: join in groups until one value is left.
+        while (parts.size() > 1) {
+            List<String> next = new ArrayList<>();
+            for (int k = 0; k < parts.size(); k += 64) {
+                List<String> group = parts.subList(k, Math.min(parts.size(), k + 64));
+                if (group.size() == 1) {
+                    next.add(group.get(0));
+                    continue;
+                }
+                String joined = "_v" + (fresh++);
+                ir.append(joined).append(" = concat(").append(String.join(", ", group)).append(", axis=").append(ax).append(")\n");
+                next.add(joined);
+            }
+            parts = next;
+        }
+        List<Long> outShape = new ArrayList<>(src.subList(0, ax));
+        outShape.addAll(idx.dims());
+        outShape.addAll(src.subList(ax + 1, rank));
+        if (outShape.isEmpty()) {
+            outShape.add(1L);
+        }
+        ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(parts.get(0)).append(", shape=").append(outShape).append(")\n");
+        shapes.put(n.outputs().get(0), outShape);
+    }
+
     private static long clamp(long v, long dim) {
         return Math.max(0, Math.min(dim, v));
     }
 
     /** {@code value} times a constant, the constant declared as a [1] input whose value travels in the result. */
     private String scale(String value, double factor) {
-        String k = "_v" + (fresh++);
-        ir.append("input ").append(k).append(": f32[1]\n");
-        synthetic.put(k, new double[] {factor});
+        String k = constant(factor);
         String out = "_v" + (fresh++);
         ir.append(out).append(" = mul(").append(value).append(", ").append(k).append(")\n");
         return out;
+    }
+
+    /** A scalar constant, declared as a [1] input whose value travels in the result. */
+    private String constant(double value) {
+        String k = "_v" + (fresh++);
+        ir.append("input ").append(k).append(": f32[1]\n");
+        synthetic.put(k, new double[] {value});
+        return k;
+    }
+
+    /** Appends {@code name = op(args)} to the IR and returns name (a fresh one when null). */
+    private String op(String name, String op, String args) {
+        String out = name != null ? name : "_v" + (fresh++);
+        ir.append(out).append(" = ").append(op).append('(').append(args).append(")\n");
+        return out;
+    }
+
+    /**
+     * LayerNormalization over the axes from {@code axis} on: the normalised block is flattened to one row
+     * per outer index so the IR's last-axis layer_norm does the work, and the optional Mean and InvStdDev
+     * outputs (shape: the outer dims, then ones) are computed from the same rows.
+     */
+    private void layerNorm(OnnxModel.Node n) {
+        List<String> in = n.inputs();
+        List<Long> shape = shapeOf(in.get(0));
+        int rank = shape.size();
+        long axis = intAttr(n, "axis", -1);
+        if (axis < -rank || axis >= rank) {
+            throw bad(n, "axis " + axis + " is outside the input's rank " + rank);
+        }
+        int ax = (int) (axis < 0 ? axis + rank : axis);
+        double eps = floatAttr(n, "epsilon", 1e-5);
+        String mean = n.outputs().size() > 1 && !n.outputs().get(1).isEmpty() ? n.outputs().get(1) : null;
+        String invStd = n.outputs().size() > 2 && !n.outputs().get(2).isEmpty() ? n.outputs().get(2) : null;
+        String y = irName(n.outputs().get(0));
+        boolean hasBias = in.size() > 2 && !in.get(2).isEmpty();
+        if (ax == rank - 1 && mean == null && invStd == null) {
+            emit(n, "layer_norm", hasBias ? in : in.subList(0, 2), "axis=-1, epsilon=" + eps);
+            shapes.put(n.outputs().get(0), shape);
+            return;
+        }
+        long outer = 1;
+        long inner = 1;
+        for (int i = 0; i < rank; i++) {
+            if (i < ax) {
+                outer *= shape.get(i);
+            } else {
+                inner *= shape.get(i);
+            }
+        }
+        List<String> params = new ArrayList<>();
+        for (int i = 1; i < Math.min(3, in.size()); i++) {
+            if (in.get(i).isEmpty()) {
+                continue;
+            }
+            long count = 1;
+            for (long d : shapeOf(in.get(i))) {
+                count *= d;
+            }
+            if (count != inner) {
+                throw bad(n, (i == 1 ? "Scale" : "B") + " has " + count + " elements; only the full normalised shape "
+                        + shape.subList(ax, rank) + " (" + inner + " elements) is supported");
+            }
+            params.add(op(null, "reshape", irName(in.get(i)) + ", shape=[" + inner + "]"));
+        }
+        String rows = op(null, "reshape", irName(in.get(0)) + ", shape=[" + outer + ", " + inner + "]");
+        String normed = op(null, "layer_norm", rows + ", " + String.join(", ", params) + ", axis=-1, epsilon=" + eps);
+        op(y, "reshape", normed + ", shape=" + shape);
+        shapes.put(n.outputs().get(0), shape);
+        List<Long> statShape = new ArrayList<>(shape.subList(0, ax));
+        for (int i = ax; i < rank; i++) {
+            statShape.add(1L);
+        }
+        if (mean == null && invStd == null) {
+            return;
+        }
+        String mu = op(null, "reduce_mean", rows);
+        if (mean != null) {
+            op(irName(mean), "reshape", mu + ", shape=" + statShape);
+            shapes.put(mean, statShape);
+        }
+        if (invStd != null) {
+            String d = op(null, "sub", rows + ", " + mu);
+            String var = op(null, "reduce_mean", op(null, "mul", d + ", " + d));
+            String sd = op(null, "sqrt", op(null, "add", var + ", " + constant(eps)));
+            String inv = op(null, "div", constant(1) + ", " + sd);
+            op(irName(invStd), "reshape", inv + ", shape=" + statShape);
+            shapes.put(invStd, statShape);
+        }
     }
 
     private List<Integer> shapeOf2(String irValue) {

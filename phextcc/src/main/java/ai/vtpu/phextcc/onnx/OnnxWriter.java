@@ -103,6 +103,12 @@ public final class OnnxWriter {
     }
 
     public OnnxWriter initializer(String name, float[] values, long... shape) {
+        initializers.add(tensorProto(name, values, shape));
+        return this;
+    }
+
+    /** A float32 TensorProto with raw little-endian data: an initializer, or a {@code .pb} tensor file. */
+    public static byte[] tensorProto(String name, float[] values, long... shape) {
         Buf t = new Buf();
         for (long d : shape) {
             t.int64(1, d);
@@ -114,8 +120,7 @@ public final class OnnxWriter {
             raw.putFloat(f);
         }
         t.bytes(9, raw.array());
-        initializers.add(t.done());
-        return this;
+        return t.done();
     }
 
     /** A node; attributes as name/value pairs: Long (int), Float, or long[] (ints). */

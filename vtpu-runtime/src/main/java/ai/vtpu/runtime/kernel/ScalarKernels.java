@@ -43,6 +43,7 @@ public final class ScalarKernels implements Kernels {
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> (float) (1 / Math.sqrt(x));
             case RECIP -> 1f / x;
+            case ERF -> (float) Erf.erf(x);
             default -> throw new IllegalArgumentException(op + " is not a unary op");
         };
     }
@@ -55,6 +56,7 @@ public final class ScalarKernels implements Kernels {
             case DIV -> x / y;
             case MAX -> Math.max(x, y);
             case MIN -> Math.min(x, y);
+            case POW -> (float) Math.pow(x, y);
             default -> throw new IllegalArgumentException(op + " is not a binary op");
         };
     }

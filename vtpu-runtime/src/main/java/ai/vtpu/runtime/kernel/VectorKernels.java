@@ -230,6 +230,7 @@ public final class VectorKernels implements Kernels {
             case SQRT -> x.sqrt();
             case RSQRT -> x.broadcast(1f).div(x.sqrt());
             case RECIP -> x.broadcast(1f).div(x);
+            case ERF -> erf(x);
             default -> throw new IllegalArgumentException(op + " is not a unary op");
         };
     }
@@ -253,6 +254,7 @@ public final class VectorKernels implements Kernels {
             case DIV -> x.div(y);
             case MAX -> x.max(y);
             case MIN -> x.min(y);
+            case POW -> x.lanewise(VectorOperators.POW, y);
             default -> throw new IllegalArgumentException(op + " is not a binary op");
         };
     }

@@ -88,7 +88,7 @@ class KernelsTest {
 
     @ParameterizedTest
     @EnumSource(value = Opcode.class, names = {"MOV", "NEG", "ABS", "RELU", "GELU", "SILU", "SIGMOID", "TANH", "EXP", "LOG",
-        "SQRT", "RSQRT", "RECIP"})
+        "SQRT", "RSQRT", "RECIP", "ERF"})
     void unaryOpsMatchTheReference(Opcode op) {
         int n = 1 + rnd.nextInt(3000);
         float[] a = random(n, 4);
@@ -107,7 +107,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Opcode.class, names = {"ADD", "SUB", "MUL", "DIV", "MAX", "MIN"})
+    @EnumSource(value = Opcode.class, names = {"ADD", "SUB", "MUL", "DIV", "MAX", "MIN", "POW"})
     void binaryOpsBroadcastLikeTheReference(Opcode op) {
         for (int t = 0; t < 20; t++) {
             int rows = dim();
@@ -120,10 +120,10 @@ class KernelsTest {
             float[] s = new float[rows * cols];
             vec.binary(op, a, rows, cols, b, br, bc, v);
             ref.binary(op, a, rows, cols, b, br, bc, s);
-            close(op + " " + rows + "x" + cols + " by " + br + "x" + bc, s, v, rows * cols, 0);
+            close(op + " " + rows + "x" + cols + " by " + br + "x" + bc, s, v, rows * cols, op == Opcode.POW ? 2e-6 : 0);
             vec.binaryImm(op, a, 0.75f, v, rows * cols);
             ref.binaryImm(op, a, 0.75f, s, rows * cols);
-            close(op + " imm", s, v, rows * cols, 0);
+            close(op + " imm", s, v, rows * cols, op == Opcode.POW ? 2e-6 : 0);
         }
     }
 
