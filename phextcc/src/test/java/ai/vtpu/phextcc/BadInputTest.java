@@ -27,7 +27,7 @@ class BadInputTest {
         "undefined output | graph g\\ninput a: f32[2, 2]\\ny = relu(a)\\noutput z | g.ir:4:8: output 'z' is not defined",
         "bad reshape | graph g\\ninput a: f32[2, 3]\\ny = reshape(a, shape=[4, 2])\\noutput y | has 8 elements, the input f32[2, 3] has 6",
         "non-last axis | graph g\\ninput a: f32[2, 3]\\ny = softmax(a, axis=0)\\noutput y | supports only the last axis",
-        "bad split | graph g\\ninput a: f32[4] split=rows\\ny = relu(a)\\noutput y | only a 2-D input can be split by rows",
+        "bad split | graph g\\ninput a: f32[4] split=rows\\ny = relu(a)\\noutput y | only an input of rank 2 to 4 can be split",
         "bad activation | graph g\\ninput a: f32[2, 3]\\ninput b: f32[3, 3]\\ny = matmul(a, b, activation=swish)\\noutput y | activation must be one of",
     })
     void parseErrors(String name, String source, String expected) {

@@ -169,6 +169,39 @@ class CompileAndRunTest {
         }
     }
 
+    /** A batch of sequences split by whole sequences (split=pages): attention per sequence needs no collective. */
+    @ParameterizedTest
+    @CsvSource({"2, 0", "2, 3", "3, 2", "4, 3"})
+    void aBatchOfSequencesSplitsBySequences(int sentrons, int opt) {
+        Graph g = IrParser.parse("""
+                graph enc
+                input x: f32[5, 16, 32] split=rows
+                input wq: f32[32, 32]
+                input wk: f32[32, 32]
+                input wv: f32[32, 32]
+                input gamma: f32[32]
+                q = matmul(x, wq)
+                k = matmul(x, wk)
+                v = matmul(x, wv)
+                s = matmul(q, k, transpose_b=true)
+                p = softmax(s)
+                a = matmul(p, v)
+                r = add(a, x)
+                n = layer_norm(r, gamma)
+                t = transpose(n, perm=[0, 2, 1])
+                m = reduce_mean(t, keepdims=false)
+                output n, m
+                """, "enc.ir");
+        compareAtTier(g, opt, 2e-4, sentrons);
+    }
+
+    @Test
+    void aReplicatedOperandSpanningTheBatchIsRefused() {
+        Graph g = IrParser.parse("graph t\ninput x: f32[4, 8, 8] split=rows\ninput y: f32[4, 8, 8]\nz = add(x, y)\noutput z\n", "t.ir");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(CompileException.class, () -> Compiler.compile(g, 2, 2));
+        assertTrue(e.getMessage().contains("would combine rows held by different sentrons"), e.getMessage());
+    }
+
     @Test
     void whereSelectsByTheConditionWithBroadcasting() {
         Graph g = IrParser.parse("graph t\ninput c: f32[1, 300]\ninput a: f32[30, 300]\ninput b: f32[30, 1]\n"

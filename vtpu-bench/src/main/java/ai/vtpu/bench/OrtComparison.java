@@ -101,7 +101,12 @@ public final class OrtComparison {
                 .output("y", batch, SEQ, D).toBytes();
     }
 
-    record Row(String model, int batch, int threads, double ortMs, double vtpuMs, double vtpuExecMs, double maxDiff) {
+    /**
+     * One comparison. {@code ortCores} and {@code vtpuCores} are the process CPU time over the wall time of
+     * each engine's run (medians): how many cores it really kept busy, whatever its thread setting says.
+     */
+    record Row(String model, int batch, int threads, double ortMs, double vtpuMs, double vtpuExecMs, double maxDiff,
+               double ortCores, double vtpuCores) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -122,35 +127,55 @@ public final class OrtComparison {
                 for (int threads : new int[] {1, 2}) {
                     rows.add(compare(env, file, model, batch, threads, reps));
                     Row last = rows.get(rows.size() - 1);
-                    out.printf(Locale.ROOT, "%s batch %d threads %d: ORT %.3f ms, vTPU %.3f ms (execution %.3f ms), max |diff| %.2g%n",
-                            model, batch, threads, last.ortMs(), last.vtpuMs(), last.vtpuExecMs(), last.maxDiff());
+                    out.printf(Locale.ROOT, "%s batch %d threads %d: ORT %.3f ms (%.2f cores), vTPU %.3f ms (execution %.3f ms, "
+                            + "%.2f cores), max |diff| %.2g%n", model, batch, threads, last.ortMs(), last.ortCores(), last.vtpuMs(),
+                            last.vtpuExecMs(), last.vtpuCores(), last.maxDiff());
                 }
             }
         }
         out.println();
-        out.println("| model | batch | threads = sentrons | ONNX Runtime ms | vTPU ms (whole run) | vTPU ms (execution) | "
-                + "throughput vs ORT (whole run) | throughput vs ORT (execution) | max abs diff |");
-        out.println("|---|---|---|---|---|---|---|---|---|");
+        out.println("| model | batch | threads = sentrons | ONNX Runtime ms | ORT cores busy | vTPU ms (whole run) | vTPU ms (execution) | "
+                + "vTPU cores busy | throughput vs ORT (whole run) | throughput vs ORT (execution) | max abs diff |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %d | %d | %.3f | %.3f | %.3f | %.2fx | %.2fx | %.1e |%n", r.model(), r.batch(), r.threads(),
-                    r.ortMs(), r.vtpuMs(), r.vtpuExecMs(), r.ortMs() / r.vtpuMs(), r.ortMs() / r.vtpuExecMs(), r.maxDiff());
+            out.printf(Locale.ROOT, "| %s | %d | %d | %.3f | %.2f | %.3f | %.3f | %.2f | %.2fx | %.2fx | %.1e |%n", r.model(), r.batch(),
+                    r.threads(), r.ortMs(), r.ortCores(), r.vtpuMs(), r.vtpuExecMs(), r.vtpuCores(), r.ortMs() / r.vtpuMs(),
+                    r.ortMs() / r.vtpuExecMs(), r.maxDiff());
         }
     }
 
+    private interface Run {
+        void run() throws Exception;
+    }
+
+    /**
+     * Process CPU time over wall time while {@code r} runs back to back for at least half a second (the
+     * process CPU clock ticks too coarsely to time one run). JIT and GC threads count too, so this is an
+     * upper bound on the engine's own cores.
+     */
+    private static double busyCores(Run r) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long c0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        long t;
+        do {
+            r.run();
+            t = System.nanoTime();
+        } while (t - t0 < 500_000_000L);
+        return (double) (os.getProcessCpuTime() - c0) / (t - t0);
+    }
+
     /** One model, one batch, one thread count: the two engines' outputs and timings (also used by the agreement test). */
-    static Row compare(OrtEnvironment env, Path file, String model, int batch, int threads, int reps) throws OrtException {
+    static Row compare(OrtEnvironment env, Path file, String model, int batch, int threads, int reps) throws Exception {
         OnnxModel.Model m = OnnxModel.read(file);
         OnnxImporter.Result imp = OnnxImporter.importModel(m, file.toString());
         Graph g = imp.graph();
         int sentrons = threads;
         String x = imp.inputNames().get("x");
-        // Batch rows split across sentrons where the input is 2-D (the MLP); the blocks run on one sentron each
-        // extra sentron would need a rank-3 split, which the compiler does not do yet.
+        // The batch is split across sentrons: rows of the MLP's 2-D input, whole sequences of the blocks' input.
         Graph imported = g;
-        if (sentrons > 1 && g.inputs().get(x).rank() == 2) {
+        if (sentrons > 1) {
             g = new Graph(imported.name(), imported.inputs(), imported.nodes(), imported.outputs(), Set.of(x));
-        } else {
-            sentrons = 1;
         }
         Graph graph = g;
         Program program = Compiler.compile(g, 3, sentrons).program();
@@ -208,7 +233,16 @@ public final class OrtComparison {
             for (int i = 0; i < ortOut.length; i++) {
                 diff = Math.max(diff, Math.abs(ortOut[i] - ourOut[i]));
             }
-            return new Row(model, batch, threads, BenchSuite.median(ort), BenchSuite.median(ours), BenchSuite.median(exec), diff);
+            return new Row(model, batch, threads, BenchSuite.median(ort), BenchSuite.median(ours), BenchSuite.median(exec), diff,
+                    busyCores(() -> {
+                        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(xv), shape);
+                                OrtSession.Result res = session.run(Map.of("x", t))) {
+                            res.get(0);
+                        }
+                    }), busyCores(() -> {
+                        loaded.set(x, in.get(x));
+                        loaded.run();
+                    }));
         }
     }
 }

@@ -181,6 +181,6 @@ public final class CodeGen {
             throw new ai.vtpu.phextcc.CompileException("the graph's values need more than 999 scrolls (the compiler places them on "
                     + "consecutive scrolls), or a value has rank above 4: " + name + " " + t);
         }
-        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + (split ? " split=rows" : "") + "\n";
+        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + (split ? t.rank() >= 3 ? " split=pages" : " split=rows" : "") + "\n";
     }
 }

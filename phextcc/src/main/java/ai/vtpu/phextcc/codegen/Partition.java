@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Data-parallel partitioning over N sentrons: inputs declared {@code split=rows} are divided by rows (each
- * sentron holds ⌈rows/N⌉ of them, docs/ISA.md §5.2), and every value computed row by row from split values
- * is split the same way. A split right operand of a matmul is all-gathered (ALLGATHER) into a whole copy
- * on every sentron. Other ops that would mix rows of a split value (a transpose, a reshape, a row slice or
+ * Data-parallel partitioning over N sentrons: inputs declared {@code split=rows} are divided along their
+ * first axis (each sentron holds ⌈d0/N⌉ of it: rows of a matrix, split=rows in the program; whole matrices
+ * of a rank-3 or rank-4 value, split=pages; docs/ISA.md §5.2), and every value computed independently per
+ * index of that axis is split the same way. A split 2-D right operand of a matmul is all-gathered
+ * (ALLGATHER) into a whole copy on every sentron; batched operands split alike need nothing. Other ops that would mix rows of a split value (a transpose, a reshape, a row slice or
  * concat) would need collectives that are not generated yet: they are an error naming the node. The result
  * gives each value's type as one sentron sees it.
  */
@@ -31,9 +32,19 @@ final class Partition {
         final Map<String, String> gathered = new java.util.LinkedHashMap<>();
     }
 
+    /** Whether a slice or concat works along the split (first) axis. */
     private static boolean rowsAxis(Node n, TensorType t) {
         int axis = (int) n.number("axis", t.rank() - 1);
-        return (axis < 0 ? axis + t.rank() : axis) == 0 && t.rank() == 2;
+        return (axis < 0 ? axis + t.rank() : axis) == 0;
+    }
+
+    /** A transpose keeps the split axis first; a reshape keeps its length as the first dim. */
+    private static boolean keepsFirstAxis(Node n, TensorType in) {
+        if (n.op() == OpKind.RESHAPE) {
+            return in.rank() >= 3 && n.type().rank() >= 2 && n.type().dim(0) == in.dim(0);
+        }
+        List<Integer> perm = n.ints("perm");
+        return in.rank() >= 3 && perm != null && perm.get(0) == 0;
     }
 
     static Result of(Graph g, int sentrons) {
@@ -53,7 +64,8 @@ final class Partition {
             }
             String first = n.inputs().get(0);
             String second = n.inputs().size() > 1 ? n.inputs().get(1) : null;
-            if ((n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && r.split.contains(second) && !n.flag("transpose_a")) {
+            boolean batched = second != null && r.split.contains(first) && g.type(first).rank() >= 3 && g.type(second).rank() >= 3;
+            if ((n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && r.split.contains(second) && !n.flag("transpose_a") && !batched) {
                 // A split right operand is needed whole by every sentron: all-gather it (attention's q.k^T, p.v).
                 r.gathered.putIfAbsent(second, second + "__all");
                 splitIns.remove(second);
@@ -62,21 +74,27 @@ final class Partition {
                 }
             }
             boolean ok = switch (n.op()) {
-                case MATMUL, GEMM -> splitIns.get(0).equals(first) && !n.flag("transpose_a")
+                case MATMUL, GEMM -> batched ? splitIns.size() == 2 && g.type(first).rank() == n.type().rank()
+                        && g.type(second).rank() == n.type().rank()
+                        : splitIns.get(0).equals(first) && !n.flag("transpose_a")
                         && (splitIns.size() == 1 || n.op() == OpKind.GEMM && splitIns.equals(List.of(first, n.inputs().get(2))));
-                case TRANSPOSE, RESHAPE -> false;
+                case TRANSPOSE, RESHAPE -> keepsFirstAxis(n, g.type(first));
                 case SLICE -> !rowsAxis(n, g.type(first));
                 case CONCAT -> !rowsAxis(n, n.type()) && splitIns.size() == n.inputs().size();
                 case ALL_REDUCE -> true; // combines the same rows of every sentron: the result stays split alike
                 case ALL_GATHER -> false;
                 default -> true;
             };
-            // Row-wise ops need every full-size operand split alike; a replicated [rows, ...] operand would not line up.
+            // Row-wise ops need every full-size operand split alike; a replicated operand that spans the split
+            // axis (same rank as the result, first dim equal and above 1) would not line up.
             for (String in : n.inputs()) {
                 TensorType t = g.type(in);
-                if (!r.split.contains(in) && t.rank() == 2 && t.rows() > 1 && t.rows() == n.type().rows()
-                        && n.op() != OpKind.MATMUL && n.op() != OpKind.GEMM && n.type().rank() == 2) {
+                boolean spans = t.rank() == n.type().rank() && t.dim(0) > 1 && t.dim(0) == n.type().dim(0);
+                if (!r.split.contains(in) && spans && (n.type().rank() >= 3 || n.op() != OpKind.MATMUL && n.op() != OpKind.GEMM)) {
                     ok = false;
+                }
+                if (!r.split.contains(in) && t.rank() > n.type().rank()) {
+                    ok = false; // a replicated batch operand broadcast into a split result
                 }
             }
             if (n.type().rank() < 2) {
@@ -103,7 +121,7 @@ final class Partition {
             return t;
         }
         List<Integer> s = new ArrayList<>(t.shape());
-        s.set(0, Math.max(1, (t.rows() + sentrons - 1) / sentrons));
+        s.set(0, Math.max(1, (t.dim(0) + sentrons - 1) / sentrons));
         return new TensorType(t.dtype(), s);
     }
 }

@@ -207,8 +207,8 @@ public final class IrParser {
                         if (!word2.equals("split") || !"rows".equals(how)) {
                             throw error(line, sc, "expected 'split=rows' after the input's type");
                         }
-                        if (inputs.get(v).rank() != 2) {
-                            throw error(line, sc, "only a 2-D input can be split by rows");
+                        if (inputs.get(v).rank() < 2) {
+                            throw error(line, sc, "only an input of rank 2 to 4 can be split along its first axis");
                         }
                         split.add(v);
                     }

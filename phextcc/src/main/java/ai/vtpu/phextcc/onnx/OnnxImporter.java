@@ -308,6 +308,12 @@ public final class OnnxImporter {
                 if (outShape.isEmpty()) {
                     outShape.add(1L);
                 }
+                if (rank >= 2 && ax.size() == 1 && ax.first() == rank - 1) {
+                    // The IR reduces the last axis of any rank itself; no flattening, so a batch split stays whole.
+                    emit(n, op, in.subList(0, 1), "keepdims=" + keep);
+                    shapes.put(n.outputs().get(0), outShape);
+                    return;
+                }
                 // Reduce the trailing block of axes as one last axis: move the reduced axes to the end when they
                 // are not there already, flatten them, reduce, and reshape to the ONNX result shape.
                 boolean trailing = ax.last() == rank - 1 && ax.first() == rank - ax.size();

@@ -272,7 +272,7 @@ public final class Assembler {
     private void tensorDirective(Line line, Piece d) {
         Matcher m = TENSOR.matcher(d.text);
         if (!m.matches()) {
-            throw expected(d, line, ".tensor NAME DTYPE[DIMS] @COORDINATE ROLE [split=rows|cols]");
+            throw expected(d, line, ".tensor NAME DTYPE[DIMS] @COORDINATE ROLE [split=rows|cols|pages]");
         }
         String name = m.group(1);
         int nameCol = d.col + m.start(1);
@@ -297,7 +297,7 @@ public final class Assembler {
         if (m.group(6) != null) {
             split = Split.ofLabel(m.group(6));
             if (split == null) {
-                throw expected(new Piece(m.group(6), d.col + m.start(6)), line, "split=none, split=rows or split=cols");
+                throw expected(new Piece(m.group(6), d.col + m.start(6)), line, "split=none, split=rows, split=cols or split=pages");
             }
         }
         try {

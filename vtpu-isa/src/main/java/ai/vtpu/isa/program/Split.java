@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** How a declared tensor is divided among the sentrons of a run (docs/ISA.md §5.2). */
 public enum Split {
-    NONE, ROWS, COLS;
+    NONE, ROWS, COLS, PAGES;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

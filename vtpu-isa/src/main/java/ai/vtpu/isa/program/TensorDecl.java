@@ -36,6 +36,9 @@ public record TensorDecl(String name, DType dtype, List<Integer> shape, PhextCoo
                 throw bad(name, "dim " + i + " is " + shape.get(i) + ", expected >= 1");
             }
         }
+        if (split == Split.PAGES && shape.size() < 3) {
+            throw bad(name, "split=pages divides the first dim of a tensor of rank 3 or 4; this one has rank " + shape.size());
+        }
         if (shape.size() >= 3 && (long) coord.scroll() + shape.get(shape.size() - 3) - 1 > PhextCoord.MAX) {
             throw bad(name, "its " + shape.get(shape.size() - 3) + " pages starting at scroll " + coord.scroll()
                     + " run past scroll " + PhextCoord.MAX);
@@ -85,6 +88,11 @@ public record TensorDecl(String name, DType dtype, List<Integer> shape, PhextCoo
             }
         }
         return out;
+    }
+
+    /** Pages per index of the first dim: the unit split=pages divides (1 for rank 3, shape[1] for rank 4). */
+    public int pagesPerLead() {
+        return rank() == 4 ? shape.get(1) : 1;
     }
 
     /** The shape in declaration syntax, e.g. {@code f32[256, 256]}. */

@@ -317,6 +317,19 @@ class MalformedProgramTest {
         assertTrue(e.getMessage().contains("run past scroll 999"), e::getMessage);
     }
 
+    @Test
+    void splitByPagesNeedsRankThreeOrFourAndRoundTrips() {
+        IsaException e = assertThrows(IsaException.class, () -> new TensorDecl("X", ai.vtpu.isa.siw.DType.F32, List.of(4, 4),
+                PhextCoord.parse("1.1.1/1.1.1/1.1.2"), Role.INPUT, Split.PAGES));
+        assertEquals(ErrorCode.BAD_DECLARATION, e.code());
+        assertTrue(e.getMessage().contains("split=pages divides the first dim of a tensor of rank 3 or 4"), e::getMessage);
+        TensorDecl t = new TensorDecl("X", ai.vtpu.isa.siw.DType.F32, List.of(3, 2, 4, 4),
+                PhextCoord.parse("1.1.1/1.1.1/1.1.2"), Role.INPUT, Split.PAGES);
+        assertEquals(2, t.pagesPerLead());
+        Program p = ProgramFile.read(ProgramFile.write(new Program(List.of(t), List.of(), List.of(Siw.of(CBranch.halt())))));
+        assertEquals(Split.PAGES, p.tensors().get(0).split());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static Program assembleGemm() {

@@ -164,7 +164,9 @@ public final class RandomSiw {
             }
             PhextCoord c = PhextCoord.of(1, 1, 1, 1, 1, 1 + i, 1, 1, 1);
             tensors.add(new TensorDecl("t" + i, DType.values()[r.nextInt(DType.values().length)], shape, c,
-                    Role.values()[r.nextInt(Role.values().length)], Split.values()[r.nextInt(Split.values().length)]));
+                    Role.values()[r.nextInt(Role.values().length)],
+                    // split=pages is for rank 3 and 4 only
+                    Split.values()[r.nextInt(rank >= 3 ? Split.values().length : Split.PAGES.ordinal())]));
         }
         List<GroupDecl> groups = new ArrayList<>();
         if (r.nextBoolean()) {

@@ -128,7 +128,7 @@ public final class Machine {
             }
             for (TensorDecl t : program.tensors()) {
                 if (!t.role().isInput()) {
-                    for (PhextCoord c : t.pages()) {
+                    for (PhextCoord c : localPages(t, n)) {
                         for (PhextPageTable table : tables) {
                             table.lookup(c, "reset").segment().fill((byte) 0);
                         }
@@ -206,6 +206,22 @@ public final class Machine {
         return new long[] {start, Math.min(total, start + per) - start};
     }
 
+    /** Pages of one sentron's shard of a split=pages tensor: a full shard's worth, whatever its position. */
+    private static int shardPages(TensorDecl t, int n) {
+        return (t.shape().get(0) + n - 1) / n * t.pagesPerLead();
+    }
+
+    /** The coordinates at which every sentron holds pages of {@code t}. */
+    private static List<PhextCoord> localPages(TensorDecl t, int n) {
+        return t.split() == Split.PAGES ? t.pages().subList(0, shardPages(t, n)) : t.pages();
+    }
+
+    /** Global page {@code p} of a split=pages tensor: the sentron whose shard holds it, at its local index. */
+    private static Page pageShard(TensorDecl t, int n, List<PhextPageTable> tables, int p, String what) {
+        int per = shardPages(t, n);
+        return tables.get(p / per).lookup(t.pages().get(p % per), what);
+    }
+
     private static boolean isShared(TensorDecl t) {
         return t.split() == Split.NONE && t.role() == Role.INPUT;
     }
@@ -222,10 +238,25 @@ public final class Machine {
                     sharedSpecs.add(new PageSpec(c, t.dtype(), t.pageLines(), t.pageColumns()));
                     continue;
                 }
+                if (t.split() == Split.PAGES) {
+                    continue;
+                }
                 for (int s = 0; s < n; s++) {
                     long lines = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[1] : t.pageLines();
                     long cols = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[1] : t.pageColumns();
                     own.get(s).add(new PageSpec(c, t.dtype(), lines, cols));
+                }
+            }
+        }
+        for (TensorDecl t : program.tensors()) {
+            if (t.split() != Split.PAGES) {
+                continue;
+            }
+            // Every sentron gets the pages of a full shard (the last one's spare pages stay zero and unused),
+            // at the coordinates of the tensor's first pages: its program sees a tensor of ⌈d0/N⌉ leading rows.
+            for (int s = 0; s < n; s++) {
+                for (PhextCoord c : localPages(t, n)) {
+                    own.get(s).add(new PageSpec(c, t.dtype(), t.pageLines(), t.pageColumns()));
                 }
             }
         }
@@ -244,6 +275,10 @@ public final class Machine {
         List<PhextCoord> pages = t.pages();
         long pageSize = (long) t.pageLines() * t.pageColumns();
         for (int p = 0; p < pages.size(); p++) {
+            if (t.split() == Split.PAGES) {
+                transfer(pageShard(t, n, tables, p, "input"), h.data(), p * pageSize, t.pageColumns(), 0, 0, true);
+                continue;
+            }
             if (isShared(t)) {
                 transfer(shared.lookup(pages.get(p), "input"), h.data(), p * pageSize, t.pageColumns(), 0, 0, true);
                 continue;
@@ -261,6 +296,10 @@ public final class Machine {
         List<PhextCoord> pages = t.pages();
         long pageSize = (long) t.pageLines() * t.pageColumns();
         for (int p = 0; p < pages.size(); p++) {
+            if (t.split() == Split.PAGES) {
+                transfer(pageShard(t, n, tables, p, "output"), data, p * pageSize, t.pageColumns(), 0, 0, false);
+                continue;
+            }
             int from = t.split() == Split.NONE ? 0 : n - 1;
             for (int s = 0; s <= from; s++) {
                 long r0 = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[0] : 0;
