@@ -128,8 +128,8 @@ final class Lowering {
         }
         switch (n.op()) {
             case MATMUL, GEMM -> matmul(n);
-            case ADD, SUB, MUL, DIV, POW -> binary(n);
-            case WHERE -> where(n);
+            case ADD, SUB, MUL, DIV, POW -> elementwise(n, mnemonic(n.op()));
+            case WHERE -> elementwise(n, "SEL");
             case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> unary(n);
             case SOFTMAX, LAYER_NORM, RMS_NORM -> rowwise(n);
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> reduce(n);
@@ -575,26 +575,34 @@ final class Lowering {
         }
     }
 
-    private void binary(Node n) {
+    /**
+     * add, sub, mul, div, pow (mnemonic of the op) and where (SEL): one D op per output tile on the operands'
+     * broadcast tiles; the first operand is widened when it broadcasts.
+     */
+    private void elementwise(Node n, String op) {
         TensorType out = type(n.name());
         int rows = rowsOf(out);
         int cols = out.cols();
         int tr = Math.min(TILE, rows);
         int tc = Math.min(TILE, cols);
-        String x = n.inputs().get(0);
-        String y = n.inputs().get(1);
-        boolean xFull = rowsOf(type(x)) == rows && type(x).cols() == cols;
+        List<String> ins = n.inputs();
+        String first = ins.get(0);
+        boolean firstFull = rowsOf(type(first)) == rows && type(first).cols() == cols;
         for (int[] o : tiles(rows, cols, tr, tc)) {
-            int tx = scratch(0);
-            int ty = scratch(1);
-            int td = scratch(2);
-            gatherBroadcast(tx, x, o[0], o[1], tr, tc);
-            gatherBroadcast(ty, y, o[0], o[1], tr, tc);
-            String op = mnemonic(n.op());
-            if (!xFull) {
-                tx = widen(tx, scratch(3), tr, tc);
+            int[] t = new int[ins.size()];
+            StringBuilder operands = new StringBuilder();
+            for (int i = 0; i < ins.size(); i++) {
+                t[i] = scratch(i);
+                gatherBroadcast(t[i], ins.get(i), o[0], o[1], tr, tc);
             }
-            e.d(op + " T" + td + ", T" + tx + ", T" + ty, td, (long) tr * tc, tx, ty);
+            int td = scratch(ins.size());
+            if (!firstFull) {
+                t[0] = widen(t[0], scratch(ins.size() + 1), tr, tc);
+            }
+            for (int r : t) {
+                operands.append(", T").append(r);
+            }
+            e.d(op + " T" + td + operands, td, (long) tr * tc, t);
             e.scatter(td, n.name(), o[0], o[1], tr, tc);
             tileParity++;
         }
@@ -605,32 +613,6 @@ final class Lowering {
         e.d("FILL T" + tz + ", " + tr + "x" + tc + ", 0.0", tz, 0);
         e.d("ADD T" + tz + ", T" + tz + ", T" + t, tz, 0, tz, t);
         return tz;
-    }
-
-    /** where(cond, x, y): one SEL per output tile, the condition widened when it broadcasts. */
-    private void where(Node n) {
-        TensorType out = type(n.name());
-        int rows = rowsOf(out);
-        int cols = out.cols();
-        int tr = Math.min(TILE, rows);
-        int tc = Math.min(TILE, cols);
-        String c = n.inputs().get(0);
-        boolean cFull = rowsOf(type(c)) == rows && type(c).cols() == cols;
-        for (int[] o : tiles(rows, cols, tr, tc)) {
-            int tcnd = scratch(0);
-            int tx = scratch(1);
-            int ty = scratch(2);
-            int td = scratch(3);
-            gatherBroadcast(tcnd, c, o[0], o[1], tr, tc);
-            gatherBroadcast(tx, n.inputs().get(1), o[0], o[1], tr, tc);
-            gatherBroadcast(ty, n.inputs().get(2), o[0], o[1], tr, tc);
-            if (!cFull) {
-                tcnd = widen(tcnd, scratch(4), tr, tc);
-            }
-            e.d("SEL T" + td + ", T" + tcnd + ", T" + tx + ", T" + ty, td, (long) tr * tc, tcnd, tx, ty);
-            e.scatter(td, n.name(), o[0], o[1], tr, tc);
-            tileParity++;
-        }
     }
 
     private void unary(Node n) {
