@@ -51,6 +51,30 @@ final class Emitter {
         return out;
     }
 
+    /**
+     * What each tile register holds from its last GATHER (tensor, address, shape) while neither the register
+     * nor the tensor's memory has been written since: gathering the same tile again is skipped. A weight
+     * tile shared by every page of a batched matmul is then gathered (and packed by the S pipe) once per
+     * register instead of once per page.
+     */
+    private final Map<Integer, String> holds = new java.util.HashMap<>();
+
+    private void add(Instr i) {
+        out.add(i);
+        if (i.pipe() == null) {
+            holds.clear(); // a raw block (loops, labels): its registers and addresses are not tracked
+            return;
+        }
+        for (int b = i.writes().nextSetBit(0); b >= 0; b = i.writes().nextSetBit(b + 1)) {
+            if (b < 32) {
+                holds.remove(b);
+            } else if (b >= Instr.MEMORY) {
+                String prefix = (b - Instr.MEMORY) + "|";
+                holds.values().removeIf(k -> k.startsWith(prefix));
+            }
+        }
+    }
+
     private static BitSet bits(int... b) {
         BitSet s = new BitSet();
         for (int i : b) {
@@ -80,30 +104,35 @@ final class Emitter {
 
     /** GATHER tile t = tensor[row0 .. row0+rows, col0 .. col0+cols] (0-based). */
     void gather(int t, String tensor, int row0, int col0, int rows, int cols) {
+        String key = tensorIds.get(tensorOf(tensor)) + "|" + address(tensor, row0, col0) + "|" + rows + "x" + cols;
+        if (key.equals(holds.get(t))) {
+            return;
+        }
         int p = coordFor();
-        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
-        out.add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
+        add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
+        add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
                 bits(tile(t)), true, 0, 4L * rows * cols));
+        holds.put(t, key);
     }
 
     /** PREFETCH of the region a later gather reads. */
     void prefetch(String tensor, int row0, int col0, int rows, int cols) {
         int p = coordFor();
-        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
-        out.add(new Instr(Pipe.S, "PREFETCH P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)), new BitSet(), true,
+        add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
+        add(new Instr(Pipe.S, "PREFETCH P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)), new BitSet(), true,
                 0, 0));
     }
 
     void scatter(int t, String tensor, int row0, int col0, int rows, int cols) {
         int p = coordFor();
-        out.add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
-        out.add(new Instr(Pipe.S, "SCATTER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), tile(t)),
+        add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
+        add(new Instr(Pipe.S, "SCATTER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), tile(t)),
                 bits(memory(tensor)), true, 0, 4L * rows * cols));
     }
 
     /** A ready-made block of SIW lines (see {@link Instr#block}). */
     void block(String lines, BitSet reads, BitSet writes, long flops, long bytes) {
-        out.add(Instr.block(lines, reads, writes, flops, bytes));
+        add(Instr.block(lines, reads, writes, flops, bytes));
     }
 
     int memoryBit(String value) {
@@ -112,13 +141,13 @@ final class Emitter {
 
     /** ALLGATHER of tile {@code src} over group 0 into tile {@code dst} (rows x cols after stacking). */
     void allGather(int dst, int src, int rows, int cols) {
-        out.add(new Instr(Pipe.C, "ALLGATHER T" + dst + ", T" + src + ", 0, " + rows + "x" + cols, bits(tile(src)), bits(tile(dst)),
+        add(new Instr(Pipe.C, "ALLGATHER T" + dst + ", T" + src + ", 0, " + rows + "x" + cols, bits(tile(src)), bits(tile(dst)),
                 true, 0, 4L * rows * cols));
     }
 
     /** REDUCE of tile {@code t} in place over group 0. */
     void reduce(int t, String op, int rows, int cols) {
-        out.add(new Instr(Pipe.C, "REDUCE T" + t + ", 0, " + op, bits(tile(t)), bits(tile(t)), true, (long) rows * cols,
+        add(new Instr(Pipe.C, "REDUCE T" + t + ", 0, " + op, bits(tile(t)), bits(tile(t)), true, (long) rows * cols,
                 4L * rows * cols));
     }
 
@@ -128,6 +157,6 @@ final class Emitter {
         for (int t : reads) {
             r.set(tile(t));
         }
-        out.add(new Instr(Pipe.D, asm, r, bits(tile(dst)), false, flops, 0));
+        add(new Instr(Pipe.D, asm, r, bits(tile(dst)), false, flops, 0));
     }
 }

@@ -22,7 +22,7 @@ public final class OnnxImporter {
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
-            "Gather");
+            "Gather", "Reciprocal");
 
     /**
      * @param irText the graph in IR text form
@@ -103,7 +103,38 @@ public final class OnnxImporter {
                 constants.put(irName(t.name()), t.values());
             }
         }
+        // RMS norms spelled in primitives become one rms_norm; their inner nodes are skipped.
+        RmsNormPattern rms = new RmsNormPattern(model.graph(), consts);
+        Map<OnnxModel.Node, RmsNormPattern.Match> anchors = new HashMap<>();
+        Set<OnnxModel.Node> absorbed = new java.util.HashSet<>();
+        // From the end, so a match with the scale claims its nodes before the one without it.
+        for (OnnxModel.Node n : model.graph().nodes().reversed()) {
+            RmsNormPattern.Match m = rms.at(n);
+            if (m != null && !absorbed.contains(n) && java.util.Collections.disjoint(m.absorbed(), absorbed)) {
+                anchors.put(n, m);
+                absorbed.addAll(m.absorbed());
+            }
+        }
         for (OnnxModel.Node n : model.graph().nodes()) {
+            if (absorbed.contains(n)) {
+                continue;
+            }
+            RmsNormPattern.Match m = anchors.get(n);
+            if (m != null) {
+                List<Long> xs = shapeOf(m.x());
+                if (m.fits(xs, m.gamma() == null ? null : shapeOf(m.gamma()))) {
+                    ir.append(irName(n.outputs().get(0))).append(" = rms_norm(").append(irName(m.x()))
+                            .append(m.gamma() == null ? "" : ", " + irName(m.gamma())).append(", axis=-1, epsilon=").append(m.eps())
+                            .append(")\n");
+                    shapes.put(n.outputs().get(0), xs);
+                    continue;
+                }
+                for (OnnxModel.Node a : model.graph().nodes()) {
+                    if (m.absorbed().contains(a)) {
+                        convert(a);
+                    }
+                }
+            }
             convert(n);
         }
         Map<String, String> outputNames = new LinkedHashMap<>();
@@ -201,6 +232,10 @@ public final class OnnxImporter {
             case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Erf" -> {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
+            }
+            case "Reciprocal" -> {
+                only(n);
+                op(irName(n.outputs().get(0)), "div", constant(1) + ", " + irName(in.get(0)));
             }
             case "Pow" -> {
                 only(n);
