@@ -86,6 +86,9 @@ public final class Machine {
         private final List<PhextPageTable> tables = new ArrayList<>();
         private final PhextPageTable shared = new PhextPageTable();
         private final java.util.Set<String> set = new java.util.HashSet<>();
+        /** Per sentron, kept across runs: the register file and the kernels' scratch buffers (megabytes). */
+        private final List<Registers> registers = new ArrayList<>();
+        private final List<Kernels> kernels = new ArrayList<>();
         private boolean closed;
 
         private Session(Program program, Options options) {
@@ -95,6 +98,8 @@ public final class Machine {
             try {
                 for (int s = 0; s < n; s++) {
                     tables.add(new PhextPageTable());
+                    registers.add(new Registers());
+                    kernels.add(options.reference() ? new ScalarKernels() : new VectorKernels());
                 }
                 layout(program, n, shared, tables);
             } catch (OutOfMemoryError e) {
@@ -136,7 +141,7 @@ public final class Machine {
                 }
             }
             long clock0 = System.nanoTime();
-            List<SentronStats> stats = execute(program, options, tables);
+            List<SentronStats> stats = execute(program, options, tables, registers, kernels);
             long wall = System.nanoTime() - clock0;
             Map<String, HostTensor> outputs = new LinkedHashMap<>();
             for (TensorDecl t : program.tensors()) {
@@ -337,7 +342,8 @@ public final class Machine {
         }
     }
 
-    private static List<SentronStats> execute(Program program, Options options, List<PhextPageTable> tables) {
+    private static List<SentronStats> execute(Program program, Options options, List<PhextPageTable> tables,
+                                              List<Registers> registers, List<Kernels> kernels) {
         int n = options.sentrons();
         Transport transport = new LocalTransport(options.timeoutMillis());
         SentronStats[] stats = new SentronStats[n];
@@ -346,8 +352,7 @@ public final class Machine {
         int cpus = Runtime.getRuntime().availableProcessors();
         for (int s = 0; s < n; s++) {
             int id = s;
-            Kernels k = options.reference() ? new ScalarKernels() : new VectorKernels();
-            Sentron sentron = new Sentron(id, n, program, tables.get(s), k, transport);
+            Sentron sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s));
             Thread t = Thread.ofPlatform().name("sentron-" + id).unstarted(() -> {
                 String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
                 try {

@@ -17,4 +17,13 @@ public final class Registers {
         }
         Arrays.fill(coords, PhextAddress.ORIGIN);
     }
+
+    /** The state every run starts from (empty tiles, zero scalars, coordinates at the origin), storage kept. */
+    public void reset() {
+        for (Tile t : tiles) {
+            t.clear();
+        }
+        Arrays.fill(scalars, 0);
+        Arrays.fill(coords, PhextAddress.ORIGIN);
+    }
 }

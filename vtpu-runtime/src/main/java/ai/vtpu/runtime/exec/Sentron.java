@@ -45,7 +45,7 @@ public final class Sentron {
     private final int count;
     private final Siw[] code;
     private final Plan[] plans;
-    private final Registers regs = new Registers();
+    private final Registers regs;
     private final PhextPageTable ppt;
     private final DPipe dPipe;
     private final SExec sExec;
@@ -63,6 +63,16 @@ public final class Sentron {
     private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
+        this(id, count, program, ppt, kernels, transport, new Registers());
+    }
+
+    /**
+     * @param regs a register file to run on, reset here to the start state (a loaded session keeps one per
+     *     sentron so its tile storage is not allocated again for every run)
+     */
+    public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs) {
+        regs.reset();
+        this.regs = regs;
         this.id = id;
         this.count = count;
         this.code = program.code().toArray(new Siw[0]);

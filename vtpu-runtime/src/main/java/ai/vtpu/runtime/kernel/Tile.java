@@ -66,6 +66,13 @@ public final class Tile {
         panelsVersion = version;
     }
 
+    /** Back to the empty state a register starts in; the storage is kept for the next write. */
+    public void clear() {
+        rows = 0;
+        cols = 0;
+        version++;
+    }
+
     /** Exchanges contents and shapes with another tile (no copy). */
     public void swap(Tile other) {
         version++;
