@@ -89,12 +89,20 @@ public final class Machine {
         /** Per sentron, kept across runs: the register file and the kernels' scratch buffers (megabytes). */
         private final List<Registers> registers = new ArrayList<>();
         private final List<Kernels> kernels = new ArrayList<>();
+        /** One platform thread per sentron, started once: a run hands each its sentron instead of starting threads. */
+        private final java.util.concurrent.ExecutorService threads;
+        /** The S pipes' workers, likewise kept (used when a sentron has a spare hardware thread for its S pipe). */
+        private final java.util.concurrent.ExecutorService sThreads;
         private boolean closed;
 
         private Session(Program program, Options options) {
             this.program = program;
             this.options = options;
             int n = options.sentrons();
+            this.threads = java.util.concurrent.Executors.newFixedThreadPool(n,
+                    Thread.ofPlatform().name("sentron-thread-", 0).daemon(true).factory());
+            this.sThreads = java.util.concurrent.Executors.newCachedThreadPool(
+                    Thread.ofPlatform().name("s-pipe-thread-", 0).daemon(true).factory());
             try {
                 for (int s = 0; s < n; s++) {
                     tables.add(new PhextPageTable());
@@ -141,7 +149,7 @@ public final class Machine {
                 }
             }
             long clock0 = System.nanoTime();
-            List<SentronStats> stats = execute(program, options, tables, registers, kernels);
+            List<SentronStats> stats = execute(program, options, tables, registers, kernels, threads, sThreads);
             long wall = System.nanoTime() - clock0;
             Map<String, HostTensor> outputs = new LinkedHashMap<>();
             for (TensorDecl t : program.tensors()) {
@@ -170,6 +178,8 @@ public final class Machine {
                 return;
             }
             closed = true;
+            threads.shutdownNow();
+            sThreads.shutdownNow();
             for (PhextPageTable t : tables) {
                 t.close();
             }
@@ -343,17 +353,21 @@ public final class Machine {
     }
 
     private static List<SentronStats> execute(Program program, Options options, List<PhextPageTable> tables,
-                                              List<Registers> registers, List<Kernels> kernels) {
+                                              List<Registers> registers, List<Kernels> kernels,
+                                              java.util.concurrent.ExecutorService pool,
+                                              java.util.concurrent.ExecutorService sThreads) {
         int n = options.sentrons();
         Transport transport = new LocalTransport(options.timeoutMillis());
         SentronStats[] stats = new SentronStats[n];
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         int cpus = Runtime.getRuntime().availableProcessors();
         for (int s = 0; s < n; s++) {
             int id = s;
-            Sentron sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s));
-            Thread t = Thread.ofPlatform().name("sentron-" + id).unstarted(() -> {
+            Sentron sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s), sThreads);
+            // The pool has exactly n threads and gets exactly n tasks, so all sentrons run at once (they may
+            // wait on each other in collectives); a pool thread is pinned to the core of the sentron it runs.
+            running.add(pool.submit(() -> {
                 String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
                 try {
                     stats[id] = sentron.run(pinning);
@@ -363,16 +377,16 @@ public final class Machine {
                         transport.abort("sentron " + id + " failed");
                     }
                 }
-            });
-            threads.add(t);
+            }));
         }
-        threads.forEach(Thread::start);
-        for (Thread t : threads) {
+        for (java.util.concurrent.Future<?> f : running) {
             try {
-                t.join();
+                f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new VtpuRuntimeException("interrupted while the program ran");
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure.compareAndSet(null, e.getCause());
             }
         }
         Throwable f = failure.get();

@@ -39,7 +39,10 @@ final class SPipe implements AutoCloseable {
     private final int[] siws = new int[CAPACITY];
     private final long[] tagSeq = new long[8];
     private final Executor executor;
-    private final Thread worker;
+    /** Whether a worker runs the ops (false: they run at issue, on the dispatch thread). */
+    private final boolean async;
+    /** The worker's run: on a thread of a session's pool, or on a thread of its own. */
+    private final java.util.concurrent.Future<?> worker;
     private final Stats stats;
     @SuppressWarnings("unused")
     private volatile long issued;
@@ -64,11 +67,22 @@ final class SPipe implements AutoCloseable {
      *     there is no spare hardware thread for the S pipe, where handing ops over costs more than it overlaps
      */
     SPipe(String name, Executor executor, Stats stats, boolean inline) {
+        this(name, executor, stats, inline, null);
+    }
+
+    /** @param threads where the worker runs (a loaded session keeps them between runs); null starts a thread */
+    SPipe(String name, Executor executor, Stats stats, boolean inline, java.util.concurrent.ExecutorService threads) {
         this.executor = executor;
         this.stats = stats;
-        this.worker = inline ? null : Thread.ofPlatform().name(name).daemon(true).unstarted(this::workLoop);
-        if (worker != null) {
-            worker.start();
+        this.async = !inline;
+        if (inline) {
+            this.worker = null;
+        } else if (threads != null) {
+            this.worker = threads.submit(this::workLoop);
+        } else {
+            java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(this::workLoop, null);
+            Thread.ofPlatform().name(name).daemon(true).start(task);
+            this.worker = task;
         }
     }
 
@@ -83,7 +97,7 @@ final class SPipe implements AutoCloseable {
     /** Queues {@code op} (from SIW {@code siw}); blocks while the queue is full. */
     void issue(SOp op, int siw) {
         checkFault();
-        if (worker == null) {
+        if (!async) {
             long t0 = System.nanoTime();
             try {
                 executor.execute(op, siw);
@@ -117,7 +131,7 @@ final class SPipe implements AutoCloseable {
 
     /** Waits for the last op that signalled each tag in {@code mask}. */
     void waitTags(int mask) {
-        if (worker == null) {
+        if (!async) {
             return;
         }
         long target = 0;
@@ -131,7 +145,7 @@ final class SPipe implements AutoCloseable {
 
     /** Waits until every issued op has retired. */
     void drain() {
-        if (worker == null) {
+        if (!async) {
             checkFault();
             return;
         }
@@ -181,7 +195,7 @@ final class SPipe implements AutoCloseable {
 
     /** Drains and returns the fault that stopped the pipe, if any, without throwing it. */
     VtpuRuntimeException drainQuietly() {
-        if (worker != null) {
+        if (async) {
             awaitRetired(issuedPlain());
         }
         RuntimeException f = fault;
@@ -206,12 +220,13 @@ final class SPipe implements AutoCloseable {
     private void workLoop() {
         Affinity.unpin(); // not on the D pipe's core: the S pipe is the other hardware thread's work
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime(); // a pool thread has run earlier pipes: count this one only
         long next = 0;
         while (true) {
             long start = System.nanoTime();
             while ((long) ISSUED.getAcquire(this) <= next) {
                 if (stopping) {
-                    stats.workerCpuNanos = mx.getCurrentThreadCpuTime();
+                    stats.workerCpuNanos = mx.getCurrentThreadCpuTime() - cpu0;
                     return;
                 }
                 if (!spinOrYield(start)) {
@@ -249,20 +264,25 @@ final class SPipe implements AutoCloseable {
 
     /** Whether ops run on a worker thread (true) or at issue (false). */
     boolean async() {
-        return worker != null;
+        return async;
     }
 
     @Override
     public void close() {
         stopping = true;
-        if (worker == null) {
+        if (!async) {
             return;
         }
-        LockSupport.unpark(worker);
+        Thread w = parkedWorker;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
         try {
-            worker.join(5_000);
+            worker.get(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the worker records its own faults; a worker that does not stop is left to its daemon thread
         }
     }
 }

@@ -46,6 +46,7 @@ public final class Sentron {
     private final Siw[] code;
     private final Plan[] plans;
     private final Registers regs;
+    private final java.util.concurrent.ExecutorService sThreads;
     private final PhextPageTable ppt;
     private final DPipe dPipe;
     private final SExec sExec;
@@ -63,14 +64,17 @@ public final class Sentron {
     private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
-        this(id, count, program, ppt, kernels, transport, new Registers());
+        this(id, count, program, ppt, kernels, transport, new Registers(), null);
     }
 
     /**
      * @param regs a register file to run on, reset here to the start state (a loaded session keeps one per
      *     sentron so its tile storage is not allocated again for every run)
+     * @param sThreads where the S pipe's worker runs (a session's threads, kept between runs); null starts one
      */
-    public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs) {
+    public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
+                   java.util.concurrent.ExecutorService sThreads) {
+        this.sThreads = sThreads;
         regs.reset();
         this.regs = regs;
         this.id = id;
@@ -131,7 +135,7 @@ public final class Sentron {
     /** Runs the program to its end (or HALT); returns the statistics. */
     public SentronStats run(String pinning) {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS); PerfCounters perf = PerfCounters.start()) {
+        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS, sThreads); PerfCounters perf = PerfCounters.start()) {
             // Timing starts once the pipes exist: wall and CPU time are the program's execution.
             long cpu0 = mx.getCurrentThreadCpuTime();
             long hits0 = ppt.cacheHits();
