@@ -27,20 +27,7 @@ public final class FoldPatterns implements Pass {
 
     @Override
     public Graph run(Graph g) {
-        Graph cur = g;
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (Node n : cur.nodes()) {
-                Graph next = tryFold(cur, n);
-                if (next != cur) {
-                    cur = next;
-                    changed = true;
-                    break;
-                }
-            }
-        }
-        return cur;
+        return Pass.toFixpoint(g, FoldPatterns::tryFold);
     }
 
     private static Graph tryFold(Graph g, Node n) {

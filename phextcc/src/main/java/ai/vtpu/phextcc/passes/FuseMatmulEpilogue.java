@@ -31,20 +31,7 @@ public final class FuseMatmulEpilogue implements Pass {
 
     @Override
     public Graph run(Graph g) {
-        Graph cur = g;
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (Node n : cur.nodes()) {
-                Graph next = tryFuse(cur, n);
-                if (next != cur) {
-                    cur = next;
-                    changed = true;
-                    break;
-                }
-            }
-        }
-        return cur;
+        return Pass.toFixpoint(g, this::tryFuse);
     }
 
     private static boolean isBias(TensorType bias, TensorType out) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import ai.vtpu.phextcc.ir.Graph;
-import ai.vtpu.phextcc.ir.IrParser;
-import ai.vtpu.phextcc.ir.Node;
 import ai.vtpu.phextcc.ir.OpKind;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,16 +14,11 @@ class FuseMatmulEpilogueTest {
     private final FuseMatmulEpilogue pass = new FuseMatmulEpilogue();
 
     private static Graph parse(String body) {
-        return IrParser.parse(HEAD + body, "g.ir");
+        return Shapes.parse(HEAD, body);
     }
 
     private static String shape(Graph g) {
-        StringBuilder sb = new StringBuilder();
-        for (Node n : g.nodes()) {
-            sb.append(n.name()).append('=').append(n.op().label()).append(n.inputs())
-                    .append(n.attrs().containsKey("activation") ? "+" + n.attrs().get("activation") : "").append(';');
-        }
-        return sb.toString();
+        return Shapes.of(g);
     }
 
     @Test
