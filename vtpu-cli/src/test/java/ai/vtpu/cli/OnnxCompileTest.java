@@ -96,6 +96,40 @@ class OnnxCompileTest {
     }
 
     @Test
+    void aBatchOfSequencesSplitsAcrossSentronsWithTheSameResult() throws Exception {
+        Random r = new Random(3);
+        byte[] model = new OnnxWriter("seq").input("x", 5, 8, 16).initializer("W", random(r, 16 * 16), 16, 16)
+                .node("MatMul", List.of("x", "W"), List.of("h")).node("Softmax", List.of("h"), List.of("y"))
+                .output("y", 5, 8, 16).toBytes();
+        Path onnx = dir.resolve("seq.onnx");
+        Files.write(onnx, model);
+        Path xf = dir.resolve("x.npy");
+        Npy.write(xf, new HostTensor(List.of(5, 8, 16), random(r, 5 * 8 * 16)));
+        float[][] ys = new float[2][];
+        for (int n = 1; n <= 2; n++) {
+            Path siw = dir.resolve("seq" + n + ".siw");
+            VtpuCommandTest.Result c = run("compile", onnx.toString(), "-O", "2", "--sentrons", "" + n, "--split", "x", "-o",
+                    siw.toString());
+            assertEquals(0, c.code(), c.err());
+            Path yf = dir.resolve("y" + n + ".npy");
+            VtpuCommandTest.Result ran = run("run", siw.toString(), "--sentrons", "" + n, "--in", "x=" + xf, "--out", "y=" + yf);
+            assertEquals(0, ran.code(), ran.err() + ran.out());
+            ys[n - 1] = Npy.read(yf).data();
+            if (n == 2) {
+                String decls = run("disasm", siw.toString()).out();
+                assertTrue(decls.contains(".tensor x f32[5, 8, 16]") && decls.contains("input split=pages"), decls);
+            }
+        }
+        for (int i = 0; i < ys[0].length; i++) {
+            assertEquals(ys[0][i], ys[1][i], 1e-6, "y[" + i + "]");
+        }
+        VtpuCommandTest.Result bad = run("compile", onnx.toString(), "--sentrons", "2", "--split", "W", "-o",
+                dir.resolve("bad.siw").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--split W: the graph has no such input (its inputs: [x])"), bad.err());
+    }
+
+    @Test
     void anIntegerTensorProtoInputIsRefusedByName() throws Exception {
         Files.write(dir.resolve("id.onnx"), new OnnxWriter("id").input("x", 2, 2).node("Relu", List.of("x"), List.of("y"))
                 .output("y", 2, 2).toBytes());
