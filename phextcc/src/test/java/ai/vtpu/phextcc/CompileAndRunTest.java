@@ -195,11 +195,37 @@ class CompileAndRunTest {
         compareAtTier(g, opt, 2e-4, sentrons);
     }
 
-    @Test
-    void aReplicatedOperandSpanningTheBatchIsRefused() {
-        Graph g = IrParser.parse("graph t\ninput x: f32[4, 8, 8] split=rows\ninput y: f32[4, 8, 8]\nz = add(x, y)\noutput z\n", "t.ir");
-        var e = org.junit.jupiter.api.Assertions.assertThrows(CompileException.class, () -> Compiler.compile(g, 2, 2));
-        assertTrue(e.getMessage().contains("would combine rows held by different sentrons"), e.getMessage());
+    /** Split values whose first axis is not the result's (broadcast into or along it) are refused, not miscomputed. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "input x: f32[4, 8, 8] split=rows\ninput y: f32[4, 8, 8]\nz = add(x, y)",
+        "input x: f32[4, 4, 4] split=rows\nm = reduce_mean(x, keepdims=false)\nz = add(x, m)",
+        "input x: f32[4, 8] split=rows\ninput y: f32[1, 4, 8]\nz = add(y, x)",
+        "input x: f32[4, 8, 8] split=rows\ninput y: f32[1, 8, 8] split=rows\nz = add(x, y)",
+        "input x: f32[4, 8, 8] split=rows\ninput w: f32[1, 8, 8] split=rows\nz = matmul(x, w)",
+        "input a: f32[8, 8] split=rows\ninput b: f32[1, 8, 8]\nz = matmul(a, b)",
+        "input q: f32[2, 2, 4, 8] split=rows\ninput k: f32[2, 8, 4] split=rows\nz = matmul(q, k)",
+        "input a: f32[8, 8]\ninput b: f32[4, 8, 8] split=rows\nz = matmul(a, b)",
+    })
+    void operandsNotSplitAlongTheResultsFirstAxisAreRefused(String body) {
+        Graph g = IrParser.parse("graph t\n" + body + "\noutput z\n", "t.ir");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(CompileException.class, () -> Compiler.compile(g, 1, 2));
+        assertTrue(e.getMessage().contains("sentrons") || e.getMessage().contains("all-gathered"), e.getMessage());
+    }
+
+    /** Batches that do not divide evenly, fewer batches than sentrons, rank 4: equal to the reference. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "input x: f32[2, 4, 8] split=rows; m = reduce_mean(x, keepdims=false); output m | 4",
+        "input x: f32[5, 4, 8] split=rows; input w: f32[8, 8]; y = matmul(x, w); m = reduce_sum(y, keepdims=false); r = reshape(y, shape=[5, 32]); output y, m, r | 2",
+        "input x: f32[5, 4, 8] split=rows; m = reduce_mean(x, keepdims=false); r = reshape(x, shape=[5, 32]); output m, r | 4",
+        "input q: f32[3, 2, 4, 8] split=rows; input k: f32[3, 2, 4, 8] split=rows; s = matmul(q, k, transpose_b=true); p = softmax(s); t = transpose(q, perm=[0, 2, 1, 3]); u = transpose(q, perm=[0, 3, 2, 1]); output p, t, u | 2",
+    })
+    void unevenAndRank4BatchesMatchTheReference(String body, int sentrons) {
+        Graph g = IrParser.parse("graph t\n" + body.replace("; ", "\n") + "\n", "t.ir");
+        for (int opt : new int[] {1, 3}) {
+            compareAtTier(g, opt, 2e-4, sentrons);
+        }
     }
 
     @Test

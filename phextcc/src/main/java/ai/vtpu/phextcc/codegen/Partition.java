@@ -66,6 +66,10 @@ final class Partition {
             String second = n.inputs().size() > 1 ? n.inputs().get(1) : null;
             boolean batched = second != null && r.split.contains(first) && g.type(first).rank() >= 3 && g.type(second).rank() >= 3;
             if ((n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && r.split.contains(second) && !n.flag("transpose_a") && !batched) {
+                if (g.type(second).rank() > 2) {
+                    throw new CompileException(n.where() + ": a split right operand of rank " + g.type(second).rank()
+                            + " would have to be all-gathered; only 2-D ones are");
+                }
                 // A split right operand is needed whole by every sentron: all-gather it (attention's q.k^T, p.v).
                 r.gathered.putIfAbsent(second, second + "__all");
                 splitIns.remove(second);
@@ -95,6 +99,17 @@ final class Partition {
                 }
                 if (!r.split.contains(in) && t.rank() > n.type().rank()) {
                     ok = false; // a replicated batch operand broadcast into a split result
+                }
+            }
+            // A split operand must be split along the result's first axis: same rank (one less for a
+            // reduction without keepdims) and the same first dim, i.e. no broadcasting into or along it.
+            boolean moves = n.op() == OpKind.RESHAPE || n.op() == OpKind.TRANSPOSE;
+            boolean dropsLast = (n.op() == OpKind.REDUCE_SUM || n.op() == OpKind.REDUCE_MEAN || n.op() == OpKind.REDUCE_MAX);
+            for (String in : splitIns) {
+                TensorType t = g.type(in);
+                int want = n.type().rank() + (dropsLast && t.rank() > n.type().rank() ? 1 : 0);
+                if (!moves && (t.rank() != want || t.dim(0) != n.type().dim(0))) {
+                    ok = false;
                 }
             }
             if (n.type().rank() < 2) {

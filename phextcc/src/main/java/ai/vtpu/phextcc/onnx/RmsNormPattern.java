@@ -54,7 +54,8 @@ final class RmsNormPattern {
 
     private Double scalar(String value) {
         OnnxModel.Tensor t = consts.get(value);
-        return t != null && t.values().length == 1 ? t.values()[0] : null;
+        // rank <= 1 only: a [1, 1, 1] constant would broadcast x up to its rank, which rms_norm does not
+        return t != null && t.values().length == 1 && t.dims().size() <= 1 ? t.values()[0] : null;
     }
 
     /** The match anchored at {@code n} (the last Mul), or null. */

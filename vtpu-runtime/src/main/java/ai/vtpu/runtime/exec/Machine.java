@@ -362,9 +362,17 @@ public final class Machine {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         int cpus = Runtime.getRuntime().availableProcessors();
-        for (int s = 0; s < n; s++) {
+        for (int s = 0; s < n && failure.get() == null; s++) {
             int id = s;
-            Sentron sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s), sThreads);
+            Sentron sentron;
+            try {
+                sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s), sThreads);
+            } catch (RuntimeException e) {
+                // Those already started would wait for this one in their first collective: stop them.
+                failure.compareAndSet(null, e);
+                transport.abort("sentron " + id + " could not be set up");
+                break;
+            }
             // The pool has exactly n threads and gets exactly n tasks, so all sentrons run at once (they may
             // wait on each other in collectives); a pool thread is pinned to the core of the sentron it runs.
             running.add(pool.submit(() -> {
@@ -383,6 +391,9 @@ public final class Machine {
             try {
                 f.get();
             } catch (InterruptedException e) {
+                // Do not leave sentrons running on the session's threads under the next run.
+                transport.abort("interrupted");
+                running.forEach(r -> r.cancel(true));
                 Thread.currentThread().interrupt();
                 throw new VtpuRuntimeException("interrupted while the program ran");
             } catch (java.util.concurrent.ExecutionException e) {
