@@ -128,9 +128,9 @@ final class Lowering {
         }
         switch (n.op()) {
             case MATMUL, GEMM -> matmul(n);
-            case ADD, SUB, MUL, DIV, POW -> elementwise(n, mnemonic(n.op()));
+            case ADD, SUB, MUL, DIV, POW, MAX, MIN -> elementwise(n, mnemonic(n.op()));
             case WHERE -> elementwise(n, "SEL");
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> unary(n);
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG -> unary(n);
             case SOFTMAX, LAYER_NORM, RMS_NORM -> rowwise(n);
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> reduce(n);
             case TRANSPOSE -> transpose(n);
@@ -151,6 +151,11 @@ final class Lowering {
             case DIV -> "DIV";
             case POW -> "POW";
             case ERF -> "ERF";
+            case MAX -> "MAX";
+            case MIN -> "MIN";
+            case NEG -> "NEG";
+            case ABS -> "ABS";
+            case LOG -> "LOG";
             case RELU -> "RELU";
             case GELU -> "GELU";
             case SILU -> "SILU";
@@ -320,7 +325,7 @@ final class Lowering {
     private void lowerPaged(Node n) {
         TensorType out = type(n.name());
         switch (n.op()) {
-            case ADD, SUB, MUL, DIV, POW, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, SOFTMAX, LAYER_NORM, RMS_NORM, ALL_REDUCE,
+            case ADD, SUB, MUL, DIV, POW, MAX, MIN, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG, SOFTMAX, LAYER_NORM, RMS_NORM, ALL_REDUCE,
                  MATMUL -> {
                 if (out.rank() < 3) {
                     throw unsupported(n, "operands of rank 3 or more with a result of rank " + out.rank() + " are not supported");

@@ -121,7 +121,7 @@ public final class Evaluator {
                     }
                 }
             }
-            case ADD, SUB, MUL, DIV, POW -> {
+            case ADD, SUB, MUL, DIV, POW, MAX, MIN -> {
                 float[] b = env.get(ins.get(1));
                 TensorType tb = g.type(ins.get(1));
                 for (int f = 0; f < y.length; f++) {
@@ -132,6 +132,8 @@ public final class Evaluator {
                         case SUB -> a - c;
                         case MUL -> a * c;
                         case POW -> Math.pow((float) a, (float) c);
+                        case MAX -> Math.max(a, c);
+                        case MIN -> Math.min(a, c);
                         default -> a / c;
                     };
                 }
@@ -146,13 +148,16 @@ public final class Evaluator {
                             : c[bidx(out.shape(), tc.shape(), f)];
                 }
             }
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> {
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG -> {
                 for (int i = 0; i < y.length; i++) {
                     double v = x[i];
                     y[i] = (float) switch (n.op()) {
                         case EXP -> Math.exp(v);
                         case SQRT -> Math.sqrt(v);
                         case ERF -> Erf.erf(v);
+                        case NEG -> -v;
+                        case ABS -> Math.abs(v);
+                        case LOG -> Math.log(v);
                         default -> activation(n.op().label(), v);
                     };
                 }

@@ -20,6 +20,8 @@ public enum OpKind {
     MUL(2, 2, Set.of()),
     DIV(2, 2, Set.of()),
     POW(2, 2, Set.of()),
+    MAX(2, 2, Set.of()),
+    MIN(2, 2, Set.of()),
     WHERE(3, 3, Set.of()),
     RELU(1, 1, Set.of()),
     GELU(1, 1, Set.of()),
@@ -29,6 +31,9 @@ public enum OpKind {
     EXP(1, 1, Set.of()),
     SQRT(1, 1, Set.of()),
     ERF(1, 1, Set.of()),
+    NEG(1, 1, Set.of()),
+    ABS(1, 1, Set.of()),
+    LOG(1, 1, Set.of()),
     SOFTMAX(1, 1, Set.of("axis")),
     LAYER_NORM(1, 3, Set.of("axis", "epsilon")),
     RMS_NORM(1, 2, Set.of("axis", "epsilon")),
@@ -71,13 +76,13 @@ public enum OpKind {
 
     public boolean isElementwiseUnary() {
         return switch (this) {
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> true;
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG -> true;
             default -> false;
         };
     }
 
     public boolean isElementwiseBinary() {
-        return this == ADD || this == SUB || this == MUL || this == DIV || this == POW;
+        return this == ADD || this == SUB || this == MUL || this == DIV || this == POW || this == MAX || this == MIN;
     }
 
     private static CompileException bad(String where, String what) {
@@ -132,9 +137,9 @@ public enum OpKind {
                 }
                 yield out;
             }
-            case ADD, SUB, MUL, DIV, POW -> broadcastBoth(x, in.get(1), where);
+            case ADD, SUB, MUL, DIV, POW, MAX, MIN -> broadcastBoth(x, in.get(1), where);
             case WHERE -> broadcastBoth(broadcastBoth(x, in.get(1), where), in.get(2), where);
-            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF -> x;
+            case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG -> x;
             case SOFTMAX -> {
                 lastAxis(x, a, where);
                 yield x;

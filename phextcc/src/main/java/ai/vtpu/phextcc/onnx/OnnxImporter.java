@@ -22,7 +22,7 @@ public final class OnnxImporter {
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
-            "Gather", "Reciprocal");
+            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min");
 
     /**
      * @param irText the graph in IR text form
@@ -189,6 +189,7 @@ public final class OnnxImporter {
     private void emit(OnnxModel.Node n, String op, List<String> onnxInputs, String attrs) {
         List<String> ins = new ArrayList<>();
         for (String i : onnxInputs) {
+            floatValue(n, i, "input '" + i + "'", false);
             ins.add(irName(i));
         }
         ir.append(irName(n.outputs().get(0))).append(" = ").append(op).append('(').append(String.join(", ", ins))
@@ -229,9 +230,22 @@ public final class OnnxImporter {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
             }
-            case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Erf" -> {
+            case "Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Erf", "Neg", "Abs", "Log" -> {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
+            }
+            case "Max", "Min" -> {
+                only(n);
+                // Variadic: a chain of binary max/min with broadcasting; one input is a copy.
+                String op = n.opType().toLowerCase(java.util.Locale.ROOT);
+                in.forEach(i -> floatValue(n, i, "input '" + i + "'", false));
+                String acc = irName(in.get(0));
+                for (int i = 1; i < in.size(); i++) {
+                    acc = op(i == in.size() - 1 ? irName(n.outputs().get(0)) : null, op, acc + ", " + irName(in.get(i)));
+                }
+                if (in.size() == 1) {
+                    emit(n, "reshape", in, "shape=" + shapeOf(in.get(0)));
+                }
             }
             case "Reciprocal" -> {
                 only(n);
@@ -562,7 +576,8 @@ public final class OnnxImporter {
             return;
         }
         if (!convert) {
-            throw bad(n, role + " ('" + onnx + "') has element type " + t.dataType() + "; only float32 (1) is supported");
+            throw bad(n, (role.startsWith("input '") ? role : role + " ('" + onnx + "')") + " has element type " + t.dataType()
+                    + "; only float32 (1) is supported");
         }
         for (double v : t.values()) {
             if ((float) v != v) {
