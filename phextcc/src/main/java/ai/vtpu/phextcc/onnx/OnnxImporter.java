@@ -528,14 +528,21 @@ public final class OnnxImporter {
                         axes.add(i);
                     }
                 }
-                if (in.size() > 4 && !in.get(4).isEmpty() && constLongs(n, in.get(4)).stream().anyMatch(x -> x != 1)) {
-                    throw bad(n, "steps other than 1 are not supported");
-                }
+                List<Long> steps = in.size() > 4 && !in.get(4).isEmpty() ? constLongs(n, in.get(4)) : null;
                 String cur = irName(in.get(0));
                 List<Long> shape = new ArrayList<>(src);
                 for (int i = 0; i < axes.size(); i++) {
                     int axis = (int) (axes.get(i) < 0 ? axes.get(i) + src.size() : axes.get(i));
                     long dim = shape.get(axis);
+                    long step = steps == null ? 1 : steps.get(i);
+                    if (step != 1) {
+                        // Strided or reversed: the selected entries, taken one by one (ONNX clamping rules).
+                        List<Long> picked = stepped(n, starts.get(i), ends.get(i), step, dim);
+                        String taken = take(cur, axis, picked);
+                        shape.set(axis, (long) picked.size());
+                        cur = i == axes.size() - 1 ? op(irName(n.outputs().get(0)), "reshape", taken + ", shape=" + shape) : taken;
+                        continue;
+                    }
                     long st = clamp(starts.get(i) < 0 ? starts.get(i) + dim : starts.get(i), dim);
                     long en = clamp(ends.get(i) < 0 ? ends.get(i) + dim : ends.get(i), dim);
                     if (en <= st) {
@@ -608,15 +615,34 @@ public final class OnnxImporter {
         }
         int ax = (int) (axis < 0 ? axis + rank : axis);
         long dim = src.get(ax);
-        List<String> parts = new ArrayList<>();
+        List<Long> at = new ArrayList<>();
         for (double v : idx.values()) {
             long i = (long) v;
             if (i < -dim || i >= dim) {
                 throw bad(n, "index " + i + " is outside [" + -dim + ", " + dim + ") along axis " + ax);
             }
-            long at = i < 0 ? i + dim : i;
+            at.add(i < 0 ? i + dim : i);
+        }
+        String taken = take(irName(in.get(0)), ax, at);
+        List<Long> outShape = new ArrayList<>(src.subList(0, ax));
+        outShape.addAll(idx.dims());
+        outShape.addAll(src.subList(ax + 1, rank));
+        if (outShape.isEmpty()) {
+            outShape.add(1L);
+        }
+        ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(taken).append(", shape=").append(outShape).append(")\n");
+        shapes.put(n.outputs().get(0), outShape);
+    }
+
+    /**
+     * The entries {@code indices} (in range, any order, repeats allowed) of {@code value} along {@code axis},
+     * as single-index slices joined by concat; the axis keeps its place with length indices.size().
+     */
+    private String take(String value, int axis, List<Long> indices) {
+        List<String> parts = new ArrayList<>();
+        for (long at : indices) {
             String part = "_v" + (fresh++);
-            ir.append(part).append(" = slice(").append(irName(in.get(0))).append(", axis=").append(ax).append(", start=").append(at)
+            ir.append(part).append(" = slice(").append(value).append(", axis=").append(axis).append(", start=").append(at)
                     .append(", end=").append(at + 1).append(")\n");
             parts.add(part);
         }
@@ -630,19 +656,39 @@ public final class OnnxImporter {
                     continue;
                 }
                 String joined = "_v" + (fresh++);
-                ir.append(joined).append(" = concat(").append(String.join(", ", group)).append(", axis=").append(ax).append(")\n");
+                ir.append(joined).append(" = concat(").append(String.join(", ", group)).append(", axis=").append(axis).append(")\n");
                 next.add(joined);
             }
             parts = next;
         }
-        List<Long> outShape = new ArrayList<>(src.subList(0, ax));
-        outShape.addAll(idx.dims());
-        outShape.addAll(src.subList(ax + 1, rank));
-        if (outShape.isEmpty()) {
-            outShape.add(1L);
+        return parts.get(0);
+    }
+
+    /** The indices start, start+step, ... before end along an axis of length dim, as ONNX Slice clamps them. */
+    private static List<Long> stepped(OnnxModel.Node n, long start, long end, long step, long dim) {
+        if (step == 0) {
+            throw bad(n, "a step of 0");
         }
-        ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(parts.get(0)).append(", shape=").append(outShape).append(")\n");
-        shapes.put(n.outputs().get(0), outShape);
+        long st = start < 0 ? start + dim : start;
+        long en = end < 0 ? end + dim : end;
+        List<Long> out = new ArrayList<>();
+        if (step > 0) {
+            st = clamp(st, dim);
+            en = clamp(en, dim);
+            for (long i = st; i < en; i += step) {
+                out.add(i);
+            }
+        } else {
+            st = Math.max(0, Math.min(dim - 1, st));
+            en = Math.max(-1, Math.min(dim - 1, en));
+            for (long i = st; i > en; i += step) {
+                out.add(i);
+            }
+        }
+        if (out.isEmpty()) {
+            throw bad(n, "an empty slice (start " + start + ", end " + end + ", step " + step + ") is not supported");
+        }
+        return out;
     }
 
     private static long clamp(long v, long dim) {
