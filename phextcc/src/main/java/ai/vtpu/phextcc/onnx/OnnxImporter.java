@@ -22,7 +22,7 @@ public final class OnnxImporter {
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
-            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min");
+            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax");
 
     /**
      * @param irText the graph in IR text form
@@ -281,28 +281,36 @@ public final class OnnxImporter {
                 only(n);
                 emit(n, "reshape", in, "shape=" + shapeOf(in.get(0)));
             }
-            case "Softmax" -> {
+            case "Softmax", "LogSoftmax" -> {
                 only(n, "axis");
+                floatValue(n, in.get(0), "the input", false);
                 List<Long> shape = shapeOf(in.get(0));
                 int rank = shape.size();
                 long axis = intAttr(n, "axis", -1);
+                if (axis < -rank || axis >= rank) {
+                    throw bad(n, "axis " + axis + " is outside the input's rank " + rank);
+                }
                 if (axis < 0) {
                     axis += rank;
                 }
+                boolean log = n.opType().equals("LogSoftmax");
+                String out = irName(n.outputs().get(0));
                 if (axis == rank - 1) {
-                    emit(n, "softmax", in, "axis=-1");
+                    if (log) {
+                        logSoftmax(irName(in.get(0)), out);
+                    } else {
+                        emit(n, "softmax", in, "axis=-1");
+                    }
                     break;
                 }
-                // Softmax along another axis: swap it with the last, softmax, swap back.
+                // Along another axis: swap it with the last, normalise, swap back.
                 List<Integer> perm = new ArrayList<>();
                 for (int i = 0; i < rank; i++) {
                     perm.add(i == axis ? rank - 1 : i == rank - 1 ? (int) axis : i);
                 }
-                String t = "_v" + (fresh++);
-                String sm = "_v" + (fresh++);
-                ir.append(t).append(" = transpose(").append(irName(in.get(0))).append(", perm=").append(perm).append(")\n");
-                ir.append(sm).append(" = softmax(").append(t).append(")\n");
-                ir.append(irName(n.outputs().get(0))).append(" = transpose(").append(sm).append(", perm=").append(perm).append(")\n");
+                String t = op(null, "transpose", irName(in.get(0)) + ", perm=" + perm);
+                String sm = log ? logSoftmax(t, null) : op(null, "softmax", t);
+                op(out, "transpose", sm + ", perm=" + perm);
             }
             case "LayerNormalization" -> {
                 only(n, "axis", "epsilon", "stash_type");
@@ -662,6 +670,16 @@ public final class OnnxImporter {
             parts = next;
         }
         return parts.get(0);
+    }
+
+    /**
+     * log softmax over the last axis in the stable form x - m - log(sum(exp(x - m))), m the row maximum (the
+     * log of a softmax would give -inf where the answer is finite).
+     */
+    private String logSoftmax(String x, String name) {
+        String d = op(null, "sub", x + ", " + op(null, "reduce_max", x));
+        String lse = op(null, "log", op(null, "reduce_sum", op(null, "exp", d)));
+        return op(name, "sub", d + ", " + lse);
     }
 
     /** The indices start, start+step, ... before end along an axis of length dim, as ONNX Slice clamps them. */
