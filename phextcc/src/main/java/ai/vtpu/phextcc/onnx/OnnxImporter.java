@@ -22,7 +22,7 @@ public final class OnnxImporter {
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
-            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax");
+            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax", "Sum", "Mean", "Clip", "LeakyRelu");
 
     /**
      * @param irText the graph in IR text form
@@ -234,10 +234,22 @@ public final class OnnxImporter {
                 only(n);
                 emit(n, n.opType().toLowerCase(java.util.Locale.ROOT), in, "");
             }
-            case "Max", "Min" -> {
+            case "Max", "Min", "Sum", "Mean" -> {
                 only(n);
-                // Variadic: a chain of binary max/min with broadcasting; one input is a copy.
-                String op = n.opType().toLowerCase(java.util.Locale.ROOT);
+                // Variadic: a chain of binary ops with broadcasting (Mean: the sum times 1/n); one input is a copy.
+                String op = switch (n.opType()) {
+                    case "Sum", "Mean" -> "add";
+                    default -> n.opType().toLowerCase(java.util.Locale.ROOT);
+                };
+                if (n.opType().equals("Mean") && in.size() > 1) {
+                    in.forEach(i -> floatValue(n, i, "input '" + i + "'", false));
+                    String acc = irName(in.get(0));
+                    for (int i = 1; i < in.size(); i++) {
+                        acc = op(null, "add", acc + ", " + irName(in.get(i)));
+                    }
+                    op(irName(n.outputs().get(0)), "mul", acc + ", " + constant(1.0 / in.size()));
+                    break;
+                }
                 in.forEach(i -> floatValue(n, i, "input '" + i + "'", false));
                 String acc = irName(in.get(0));
                 for (int i = 1; i < in.size(); i++) {
@@ -246,6 +258,36 @@ public final class OnnxImporter {
                 if (in.size() == 1) {
                     emit(n, "reshape", in, "shape=" + shapeOf(in.get(0)));
                 }
+            }
+            case "Clip" -> {
+                only(n);
+                // min(max(x, lo), hi) with the bounds as constants; a missing bound is no bound.
+                floatValue(n, in.get(0), "the input", false);
+                String cur = irName(in.get(0));
+                String out = irName(n.outputs().get(0));
+                boolean hasLo = in.size() > 1 && !in.get(1).isEmpty();
+                boolean hasHi = in.size() > 2 && !in.get(2).isEmpty();
+                if (hasLo) {
+                    floatValue(n, in.get(1), "min", false);
+                    cur = op(hasHi ? null : out, "max", cur + ", " + irName(in.get(1)));
+                }
+                if (hasHi) {
+                    floatValue(n, in.get(2), "max", false);
+                    cur = op(out, "min", cur + ", " + irName(in.get(2)));
+                }
+                if (!hasLo && !hasHi) {
+                    emit(n, "reshape", in.subList(0, 1), "shape=" + shapeOf(in.get(0)));
+                }
+            }
+            case "LeakyRelu" -> {
+                only(n, "alpha");
+                double alpha = floatAttr(n, "alpha", 0.01);
+                if (alpha < 0 || alpha > 1) {
+                    throw bad(n, "alpha " + alpha + "; only 0 <= alpha <= 1 is supported (computed as max(x, alpha * x))");
+                }
+                floatValue(n, in.get(0), "the input", false);
+                String x = irName(in.get(0));
+                op(irName(n.outputs().get(0)), "max", x + ", " + op(null, "mul", x + ", " + constant(alpha)));
             }
             case "Reciprocal" -> {
                 only(n);
