@@ -132,7 +132,7 @@ final class Lowering {
             case WHERE -> elementwise(n, "SEL");
             case RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG -> unary(n);
             case SOFTMAX, LAYER_NORM, RMS_NORM -> rowwise(n);
-            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> reduce(n);
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> reduce(n);
             case TRANSPOSE -> transpose(n);
             case SLICE -> slice(n);
             case CONCAT -> concat(n);
@@ -342,7 +342,7 @@ final class Lowering {
                     lower(new Node(o, n.op(), ins, n.attrs(), pageType(out), n.line(), n.column()));
                 }
             }
-            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> {
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> {
                 TensorType in = type(n.inputs().get(0));
                 boolean keep = out.rank() == in.rank();
                 for (int p = 0; p < in.pages(); p++) {
@@ -768,16 +768,21 @@ final class Lowering {
         int tc = Math.min(TILE, cols);
         String red = switch (n.op()) {
             case REDUCE_MAX -> "REDMAX";
+            case REDUCE_MIN -> "REDMIN";
             default -> "REDSUM";
         };
-        String combine = n.op() == OpKind.REDUCE_MAX ? "MAX" : "ADD";
+        String combine = switch (n.op()) {
+            case REDUCE_MAX -> "MAX";
+            case REDUCE_MIN -> "MIN";
+            default -> "ADD";
+        };
         boolean flat = type(n.name()).rank() == 1 && in.rank() == 2; // [rows] written as one line
         for (int r0 = 0; r0 < rows; r0 += tr) {
             int acc = scratch(0);
             int part = scratch(1);
             int tx = scratch(2);
             for (int c0 = 0; c0 < cols; c0 += tc) {
-                // The last column tile is gathered at its true width: padded zeros would enter REDMAX.
+                // The last column tile is gathered at its true width: padded zeros would enter REDMAX/REDMIN.
                 int w = Math.min(tc, cols - c0);
                 e.gather(tx, n.inputs().get(0), r0, c0, tr, w);
                 if (c0 == 0) {

@@ -104,7 +104,8 @@ final class Partition {
             // A split operand must be split along the result's first axis: same rank (one less for a
             // reduction without keepdims) and the same first dim, i.e. no broadcasting into or along it.
             boolean moves = n.op() == OpKind.RESHAPE || n.op() == OpKind.TRANSPOSE;
-            boolean dropsLast = (n.op() == OpKind.REDUCE_SUM || n.op() == OpKind.REDUCE_MEAN || n.op() == OpKind.REDUCE_MAX);
+            boolean dropsLast = n.op() == OpKind.REDUCE_SUM || n.op() == OpKind.REDUCE_MEAN || n.op() == OpKind.REDUCE_MAX
+                    || n.op() == OpKind.REDUCE_MIN;
             for (String in : splitIns) {
                 TensorType t = g.type(in);
                 int want = n.type().rank() + (dropsLast && t.rank() > n.type().rank() ? 1 : 0);

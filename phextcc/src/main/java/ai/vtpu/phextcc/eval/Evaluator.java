@@ -211,14 +211,22 @@ public final class Evaluator {
                     }
                 }
             }
-            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> {
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> {
                 int c = tx.cols();
                 int r = (int) (tx.elements() / c);
                 for (int i = 0; i < r; i++) {
-                    double acc = n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MAX ? Double.NEGATIVE_INFINITY : 0;
+                    double acc = switch (n.op()) {
+                        case REDUCE_MAX -> Double.NEGATIVE_INFINITY;
+                        case REDUCE_MIN -> Double.POSITIVE_INFINITY;
+                        default -> 0;
+                    };
                     for (int j = 0; j < c; j++) {
                         double v = x[i * c + j];
-                        acc = n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MAX ? Math.max(acc, v) : acc + v;
+                        acc = switch (n.op()) {
+                            case REDUCE_MAX -> Math.max(acc, v);
+                            case REDUCE_MIN -> Math.min(acc, v);
+                            default -> acc + v;
+                        };
                     }
                     y[i] = (float) (n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MEAN ? acc / c : acc);
                 }

@@ -40,6 +40,7 @@ public enum OpKind {
     REDUCE_SUM(1, 1, Set.of("axis", "keepdims")),
     REDUCE_MEAN(1, 1, Set.of("axis", "keepdims")),
     REDUCE_MAX(1, 1, Set.of("axis", "keepdims")),
+    REDUCE_MIN(1, 1, Set.of("axis", "keepdims")),
     TRANSPOSE(1, 1, Set.of("perm")),
     RESHAPE(1, 1, Set.of("shape")),
     CONCAT(2, 64, Set.of("axis")),
@@ -154,7 +155,7 @@ public enum OpKind {
                 }
                 yield x;
             }
-            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX -> {
+            case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> {
                 lastAxis(x, a, where);
                 List<Integer> s = new ArrayList<>(x.shape());
                 if (Boolean.FALSE.equals(a.get("keepdims"))) {

@@ -22,7 +22,8 @@ public final class OnnxImporter {
     public static final Set<String> SUPPORTED = Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
-            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax", "Sum", "Mean", "Clip", "LeakyRelu");
+            "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax", "Sum", "Mean", "Clip", "LeakyRelu",
+            "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum");
 
     /**
      * @param irText the graph in IR text form
@@ -362,7 +363,7 @@ public final class OnnxImporter {
                 layerNorm(n);
                 return;
             }
-            case "ReduceSum", "ReduceMean", "ReduceMax" -> {
+            case "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum" -> {
                 only(n, "axes", "keepdims", "noop_with_empty_axes");
                 List<Long> axes = new ArrayList<>();
                 OnnxModel.Attribute axesAttr = n.attributes().get("axes");
@@ -373,15 +374,31 @@ public final class OnnxImporter {
                     axes.addAll(constLongs(n, in.get(1)));
                 }
                 String op = switch (n.opType()) {
-                    case "ReduceSum" -> "reduce_sum";
                     case "ReduceMean" -> "reduce_mean";
-                    default -> "reduce_max";
+                    case "ReduceMax" -> "reduce_max";
+                    case "ReduceMin" -> "reduce_min";
+                    default -> "reduce_sum";
                 };
+                // The composed reductions: an elementwise op before the sum (x², |x|) and one after (√, log).
+                String pre = switch (n.opType()) {
+                    case "ReduceSumSquare", "ReduceL2" -> "square";
+                    case "ReduceL1" -> "abs";
+                    default -> null;
+                };
+                String post = switch (n.opType()) {
+                    case "ReduceL2" -> "sqrt";
+                    case "ReduceLogSum" -> "log";
+                    default -> null;
+                };
+                floatValue(n, in.get(0), "the input", false);
                 boolean keep = intAttr(n, "keepdims", 1) != 0;
                 List<Long> shape = shapeOf(in.get(0));
                 int rank = shape.size();
                 boolean noop = intAttr(n, "noop_with_empty_axes", 0) != 0;
                 if (axes.isEmpty() && noop) {
+                    if (pre != null || post != null) {
+                        throw bad(n, "noop_with_empty_axes with no axes is not supported for " + n.opType());
+                    }
                     emit(n, "reshape", in.subList(0, 1), "shape=" + shape);
                     break;
                 }
@@ -407,16 +424,24 @@ public final class OnnxImporter {
                 if (outShape.isEmpty()) {
                     outShape.add(1L);
                 }
+                String x = irName(in.get(0));
+                if (pre != null) {
+                    x = pre.equals("square") ? op(null, "mul", x + ", " + x) : op(null, pre, x);
+                }
                 if (rank >= 2 && ax.size() == 1 && ax.first() == rank - 1) {
                     // The IR reduces the last axis of any rank itself; no flattening, so a batch split stays whole.
-                    emit(n, op, in.subList(0, 1), "keepdims=" + keep);
+                    String out = irName(n.outputs().get(0));
+                    String r = op(post == null ? out : null, op, x + ", keepdims=" + keep);
+                    if (post != null) {
+                        op(out, post, r);
+                    }
                     shapes.put(n.outputs().get(0), outShape);
                     return;
                 }
                 // Reduce the trailing block of axes as one last axis: move the reduced axes to the end when they
                 // are not there already, flatten them, reduce, and reshape to the ONNX result shape.
                 boolean trailing = ax.last() == rank - 1 && ax.first() == rank - ax.size();
-                String src = irName(in.get(0));
+                String src = x;
                 if (!trailing) {
                     List<Integer> perm = new ArrayList<>();
                     for (int a = 0; a < rank; a++) {
@@ -442,6 +467,9 @@ public final class OnnxImporter {
                 ir.append(flat).append(" = reshape(").append(src).append(", shape=[").append(kept).append(", ").append(reduced).append("])\n");
                 String red = "_v" + (fresh++);
                 ir.append(red).append(" = ").append(op).append("(").append(flat).append(")\n");
+                if (post != null) {
+                    red = op(null, post, red);
+                }
                 ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(red).append(", shape=").append(outShape).append(")\n");
                 shapes.put(n.outputs().get(0), outShape);
                 return;
