@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * ONNX (opset 13 and newer) to the vTPU IR. One converter per op in one switch; the whole graph is scanned
+ * ONNX (opset 6 and newer; Softmax and LogSoftmax 13 and newer) to the vTPU IR. One converter per op in one switch; the whole graph is scanned
  * first and every unsupported op is reported, sorted, in one error. The IR is produced as text and parsed,
  * so its shape inference checks the import. Initializers become graph inputs whose values travel with the
  * result ({@link Result#constants()}).
@@ -23,7 +23,8 @@ public final class OnnxImporter {
             "Exp", "Sqrt", "Softmax", "LayerNormalization", "ReduceSum", "ReduceMean", "ReduceMax", "Transpose", "Reshape",
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
             "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax", "Sum", "Mean", "Clip", "LeakyRelu",
-            "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum");
+            "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "Softplus", "Softsign", "HardSigmoid",
+            "HardSwish", "Elu", "Selu", "Celu", "PRelu", "Expand");
 
     /**
      * @param irText the graph in IR text form
@@ -71,8 +72,10 @@ public final class OnnxImporter {
     }
 
     private Result run(String file) {
-        if (model.opset() != 0 && model.opset() < 13) {
-            throw new CompileException(file + ": opset " + model.opset() + "; the importer reads opset 13 and newer");
+        // Opsets 6-12 are read too: the ops whose meaning changed since carry attributes the converters refuse
+        // (broadcast, consumed_inputs, Slice's starts, Clip's min), or are checked by name (Softmax).
+        if (model.opset() != 0 && model.opset() < 6) {
+            throw new CompileException(file + ": opset " + model.opset() + "; the importer reads opset 6 and newer");
         }
         Set<String> unsupported = new TreeSet<>();
         for (OnnxModel.Node n : model.graph().nodes()) {
@@ -280,15 +283,25 @@ public final class OnnxImporter {
                     emit(n, "reshape", in.subList(0, 1), "shape=" + shapeOf(in.get(0)));
                 }
             }
-            case "LeakyRelu" -> {
-                only(n, "alpha");
-                double alpha = floatAttr(n, "alpha", 0.01);
-                if (alpha < 0 || alpha > 1) {
-                    throw bad(n, "alpha " + alpha + "; only 0 <= alpha <= 1 is supported (computed as max(x, alpha * x))");
-                }
+            case "LeakyRelu", "PRelu", "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu" -> {
+                only(n, "alpha", "beta", "gamma");
                 floatValue(n, in.get(0), "the input", false);
-                String x = irName(in.get(0));
-                op(irName(n.outputs().get(0)), "max", x + ", " + op(null, "mul", x + ", " + constant(alpha)));
+                activation(n, irName(in.get(0)), irName(n.outputs().get(0)));
+            }
+            case "Expand" -> {
+                only(n);
+                // Broadcast to the shape: add a zero constant of the target shape (NumPy rules, as ONNX says).
+                floatValue(n, in.get(0), "the input", false);
+                List<Long> target = constLongs(n, in.get(1));
+                long count = 1;
+                for (long d : target) {
+                    count *= Math.max(1, d);
+                }
+                String zeros = "_v" + (fresh++);
+                List<Long> zshape = target.isEmpty() ? List.of(1L) : target.stream().map(d -> Math.max(1, d)).toList();
+                ir.append("input ").append(zeros).append(": f32").append(zshape).append('\n');
+                synthetic.put(zeros, new double[(int) count]);
+                op(irName(n.outputs().get(0)), "add", irName(in.get(0)) + ", " + zeros);
             }
             case "Reciprocal" -> {
                 only(n);
@@ -326,6 +339,9 @@ public final class OnnxImporter {
             }
             case "Softmax", "LogSoftmax" -> {
                 only(n, "axis");
+                if (model.opset() != 0 && model.opset() < 13) {
+                    throw bad(n, "before opset 13 " + n.opType() + " flattens its input to 2-D at the axis; only opset 13 and newer is supported");
+                }
                 floatValue(n, in.get(0), "the input", false);
                 List<Long> shape = shapeOf(in.get(0));
                 int rank = shape.size();
@@ -740,6 +756,53 @@ public final class OnnxImporter {
             parts = next;
         }
         return parts.get(0);
+    }
+
+    /**
+     * The activations ONNX defines on top of the primitives, each in a form that is exact for every input
+     * (no overflow of exp for large |x|, no assumption on the sign of a slope): relu(x) = max(x, 0) and
+     * min(x, 0) carry the two branches.
+     */
+    private void activation(OnnxModel.Node n, String x, String out) {
+        String pos = op(null, "max", x + ", " + constant(0));
+        String neg = op(null, "min", x + ", " + constant(0));
+        switch (n.opType()) {
+            case "LeakyRelu" -> op(out, "add", pos + ", " + op(null, "mul", neg + ", " + constant(floatAttr(n, "alpha", 0.01))));
+            case "PRelu" -> {
+                floatValue(n, n.inputs().get(1), "the slope", false);
+                op(out, "add", pos + ", " + op(null, "mul", neg + ", " + irName(n.inputs().get(1))));
+            }
+            // softplus(x) = max(x, 0) + log(1 + exp(-|x|))
+            case "Softplus" -> op(out, "add", pos + ", " + op(null, "log", op(null, "add", constant(1) + ", "
+                    + op(null, "exp", op(null, "neg", op(null, "abs", x))))));
+            case "Softsign" -> op(out, "div", x + ", " + op(null, "add", constant(1) + ", " + op(null, "abs", x)));
+            case "HardSigmoid", "HardSwish" -> {
+                double alpha = n.opType().equals("HardSwish") ? 1.0 / 6 : floatAttr(n, "alpha", 0.2);
+                double beta = n.opType().equals("HardSwish") ? 0.5 : floatAttr(n, "beta", 0.5);
+                String lin = op(null, "add", op(null, "mul", x + ", " + constant(alpha)) + ", " + constant(beta));
+                String hs = op(n.opType().equals("HardSigmoid") ? out : null, "min",
+                        op(null, "max", lin + ", " + constant(0)) + ", " + constant(1));
+                if (n.opType().equals("HardSwish")) {
+                    op(out, "mul", x + ", " + hs);
+                }
+            }
+            case "Elu", "Selu", "Celu" -> {
+                // x > 0: x; else alpha (e^(x / s) - 1), s = alpha for Celu and 1 otherwise; Selu scales by gamma
+                double alpha = floatAttr(n, "alpha", n.opType().equals("Selu") ? 1.67326319217681884765625 : 1.0);
+                if (alpha < 0) {
+                    throw bad(n, "alpha " + alpha + "; only alpha >= 0 is supported");
+                }
+                String inner = n.opType().equals("Celu") ? op(null, "mul", neg + ", " + constant(1 / alpha)) : neg;
+                String tail = op(null, "mul", op(null, "sub", op(null, "exp", inner) + ", " + constant(1)) + ", " + constant(alpha));
+                if (n.opType().equals("Selu")) {
+                    double gamma = floatAttr(n, "gamma", 1.05070102214813232421875);
+                    op(out, "mul", op(null, "add", pos + ", " + tail) + ", " + constant(gamma));
+                } else {
+                    op(out, "add", pos + ", " + tail);
+                }
+            }
+            default -> throw bad(n, "no converter");
+        }
     }
 
     /**
