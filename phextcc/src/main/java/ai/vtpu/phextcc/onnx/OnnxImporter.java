@@ -24,7 +24,7 @@ public final class OnnxImporter {
             "Concat", "Identity", "Unsqueeze", "Squeeze", "Cast", "Constant", "Slice", "Flatten", "Gelu", "Erf", "Pow", "Where",
             "Gather", "Reciprocal", "Neg", "Abs", "Log", "Max", "Min", "LogSoftmax", "Sum", "Mean", "Clip", "LeakyRelu",
             "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "Softplus", "Softsign", "HardSigmoid",
-            "HardSwish", "Elu", "Selu", "Celu", "PRelu", "Expand");
+            "HardSwish", "Elu", "Selu", "Celu", "PRelu", "Expand", "Dropout");
 
     /**
      * @param irText the graph in IR text form
@@ -332,6 +332,20 @@ public final class OnnxImporter {
                     throw bad(n, "approximate=" + ap.s() + " is not supported (the exact erf form is)");
                 }
                 emit(n, "gelu", in, "");
+            }
+            case "Dropout" -> {
+                // Inference: the identity. Training mode and the mask output are refused.
+                only(n, "seed", "ratio", "is_test");
+                if (in.size() > 2 && !in.get(2).isEmpty()) {
+                    OnnxModel.Tensor mode = consts.get(in.get(2));
+                    if (mode == null || mode.values().length != 1 || mode.values()[0] != 0) {
+                        throw bad(n, "training_mode must be a constant false; only inference (the identity) is supported");
+                    }
+                }
+                if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
+                    throw bad(n, "the mask output is not supported");
+                }
+                emit(n, "reshape", in.subList(0, 1), "shape=" + shapeOf(in.get(0)));
             }
             case "Identity" -> {
                 only(n);
