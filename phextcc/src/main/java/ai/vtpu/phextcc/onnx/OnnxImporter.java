@@ -33,6 +33,18 @@ public final class OnnxImporter {
      */
     public record Result(Graph graph, String irText, Map<String, double[]> constants, Map<String, String> inputNames,
                          Map<String, String> outputNames) {
+        /** The constants rounded to f32, as programs and the reference evaluator take them. */
+        public Map<String, float[]> constantsF32() {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            constants.forEach((k, v) -> {
+                float[] f = new float[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    f[i] = (float) v[i];
+                }
+                out.put(k, f);
+            });
+            return out;
+        }
     }
 
     private final OnnxModel.Model model;

@@ -44,14 +44,7 @@ class ActivationImportTest {
         Files.write(f, new OnnxWriter(op).opset(20).input("x", 3, 4).node(op, List.of("x"), List.of("y")).output("y", 3, 4)
                 .toBytes());
         OnnxImporter.Result imp = OnnxImporter.importModel(OnnxModel.read(f), f.toString());
-        Map<String, float[]> in = new HashMap<>();
-        imp.constants().forEach((k, v) -> {
-            float[] c = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                c[i] = (float) v[i];
-            }
-            in.put(k, c);
-        });
+        Map<String, float[]> in = new HashMap<>(imp.constantsF32());
         in.put(imp.inputNames().get("x"), X);
         float[] y = Evaluator.run(imp.graph(), in).get(imp.outputNames().get("y"));
         DoubleUnaryOperator ref = reference(op);

@@ -45,14 +45,7 @@ class RmsNormPatternTest {
     }
 
     private static float[] run(OnnxImporter.Result imp, float[] x) {
-        Map<String, float[]> in = new HashMap<>();
-        imp.constants().forEach((k, v) -> {
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
-            }
-            in.put(k, f);
-        });
+        Map<String, float[]> in = new HashMap<>(imp.constantsF32());
         in.put(imp.inputNames().get("x"), x);
         return Evaluator.run(imp.graph(), in).get(imp.outputNames().get("y"));
     }
