@@ -106,16 +106,7 @@ class RandomGraphTest {
     }
 
     static Map<String, float[]> inputs(Graph g, long seed) {
-        Random r = new Random(seed * 7919 + 17);
-        Map<String, float[]> in = new HashMap<>();
-        for (var e : g.inputs().entrySet()) {
-            float[] v = new float[(int) e.getValue().elements()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (r.nextGaussian() * 0.5);
-            }
-            in.put(e.getKey(), v);
-        }
-        return in;
+        return CompileAndRunTest.randomInputs(g, seed * 7919 + 17);
     }
 
     /** Compiles, validates, runs and compares one configuration; adds a line per problem (the first per output). */

@@ -1,10 +1,9 @@
 package ai.vtpu.cli;
 
+import static ai.vtpu.cli.VtpuCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,13 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CompileCommandTest {
     @TempDir
     Path dir;
-
-    private static VtpuCommandTest.Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VtpuCommand.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new VtpuCommandTest.Result(code, out.toString(), err.toString());
-    }
 
     @Test
     void compilesTheBlockWithAReportAndRunsIt() {

@@ -1,5 +1,6 @@
 package ai.vtpu.cli;
 
+import static ai.vtpu.cli.VtpuCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +8,6 @@ import ai.vtpu.phextcc.onnx.OnnxModel;
 import ai.vtpu.phextcc.onnx.OnnxWriter;
 import ai.vtpu.runtime.exec.HostTensor;
 import ai.vtpu.runtime.io.Npy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,13 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxCompileTest {
     @TempDir
     Path dir;
-
-    private static VtpuCommandTest.Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VtpuCommand.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new VtpuCommandTest.Result(code, out.toString(), err.toString());
-    }
 
     private static float[] random(Random r, int n) {
         float[] v = new float[n];

@@ -1,12 +1,11 @@
 package ai.vtpu.cli;
 
+import static ai.vtpu.cli.VtpuCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.vtpu.runtime.exec.HostTensor;
 import ai.vtpu.runtime.io.Npy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -17,13 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunCommandTest {
     @TempDir
     Path dir;
-
-    private static VtpuCommandTest.Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VtpuCommand.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new VtpuCommandTest.Result(code, out.toString(), err.toString());
-    }
 
     private Path npy(String name, int rows, int cols, long seed) {
         Random r = new Random(seed);

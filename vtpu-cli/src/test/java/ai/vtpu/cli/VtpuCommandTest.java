@@ -23,7 +23,8 @@ class VtpuCommandTest {
     record Result(int code, String out, String err) {
     }
 
-    private static Result run(String... args) {
+    /** Runs the command line as `vtpu` would, capturing exit code, stdout and stderr (shared by the CLI tests). */
+    static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = VtpuCommand.execute(args, new PrintWriter(out), new PrintWriter(err));

@@ -398,21 +398,12 @@ final class Lowering {
         List<Integer> lead = out.shape().subList(0, r - 2);
         for (int p = 0; p < out.pages(); p++) {
             // Output page p at leading index (i_0..) reads input page with index i_perm.
-            int[] idx = new int[r - 2];
-            int rest = p;
-            for (int a = r - 3; a >= 0; a--) {
-                idx[a] = rest % lead.get(a);
-                rest /= lead.get(a);
-            }
-            int q = 0;
+            int[] idx = pageIndex(lead, p, r - 2);
             int[] inIdx = new int[r - 2];
             for (int a = 0; a < r - 2; a++) {
                 inIdx[perm.get(a)] = idx[a];
             }
-            for (int a = 0; a < r - 2; a++) {
-                q = q * in.dim(a) + inIdx[a];
-            }
-            String x = pageView(n.inputs().get(0), q, 0, pageType(in));
+            String x = inputPage(n.inputs().get(0), in, inIdx);
             String o = pageView(n.name(), p, 0, pageType(out));
             if (swap) {
                 lower(new Node(o, OpKind.TRANSPOSE, List.of(x), java.util.Map.of(), pageType(out), n.line(), n.column()));
@@ -439,12 +430,7 @@ final class Lowering {
         }
         List<Integer> lead = out.shape().subList(0, r - 2);
         for (int p = 0; p < out.pages(); p++) {
-            int[] oi = new int[r];
-            int rest = p;
-            for (int a = r - 3; a >= 0; a--) {
-                oi[a] = rest % lead.get(a);
-                rest /= lead.get(a);
-            }
+            int[] oi = pageIndex(lead, p, r);
             String o = pageView(n.name(), p, 0, pageType(out));
             for (int i = 0; i < out.rows(); i++) {
                 oi[r - 2] = i;
@@ -478,7 +464,21 @@ final class Lowering {
 
     private static final int ELEMENTWISE_TRANSPOSE_LIMIT = 1 << 16;
 
-    /** The page view of {@code src} that holds the element at multi-index {@code idx}. */
+    /**
+     * The leading index (i_0 .. i_{lead-1}) of page {@code p} of a value whose leading dims are {@code lead},
+     * in an array of {@code length} (the rest zero).
+     */
+    private static int[] pageIndex(List<Integer> lead, int p, int length) {
+        int[] idx = new int[length];
+        int rest = p;
+        for (int a = lead.size() - 1; a >= 0; a--) {
+            idx[a] = rest % lead.get(a);
+            rest /= lead.get(a);
+        }
+        return idx;
+    }
+
+    /** The page view of {@code src} that holds the element at multi-index {@code idx} (its leading part). */
     private String inputPage(String src, TensorType in, int[] idx) {
         int q = 0;
         for (int a = 0; a < in.rank() - 2; a++) {
@@ -538,12 +538,7 @@ final class Lowering {
         List<Integer> lead = out.shape().subList(0, r - 2);
         int start = n.op() == OpKind.SLICE ? (int) n.number("start", 0) : 0;
         for (int p = 0; p < out.pages(); p++) {
-            int[] idx = new int[r - 2];
-            int rest = p;
-            for (int a = r - 3; a >= 0; a--) {
-                idx[a] = rest % lead.get(a);
-                rest /= lead.get(a);
-            }
+            int[] idx = pageIndex(lead, p, r - 2);
             String src = n.inputs().get(0);
             if (n.op() == OpKind.CONCAT) {
                 for (String in : n.inputs()) {

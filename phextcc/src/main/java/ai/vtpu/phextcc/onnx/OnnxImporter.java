@@ -139,9 +139,8 @@ public final class OnnxImporter {
             if (m != null) {
                 List<Long> xs = shapeOf(m.x());
                 if (m.fits(xs, m.gamma() == null ? null : shapeOf(m.gamma()))) {
-                    ir.append(irName(n.outputs().get(0))).append(" = rms_norm(").append(irName(m.x()))
-                            .append(m.gamma() == null ? "" : ", " + irName(m.gamma())).append(", axis=-1, epsilon=").append(m.eps())
-                            .append(")\n");
+                    op(irName(n.outputs().get(0)), "rms_norm", irName(m.x()) + (m.gamma() == null ? "" : ", " + irName(m.gamma()))
+                            + ", axis=-1, epsilon=" + m.eps());
                     shapes.put(n.outputs().get(0), xs);
                     continue;
                 }
@@ -208,8 +207,7 @@ public final class OnnxImporter {
             floatValue(n, i, "input '" + i + "'", false);
             ins.add(irName(i));
         }
-        ir.append(irName(n.outputs().get(0))).append(" = ").append(op).append('(').append(String.join(", ", ins))
-                .append(attrs.isEmpty() ? "" : (ins.isEmpty() ? "" : ", ") + attrs).append(")\n");
+        op(irName(n.outputs().get(0)), op, String.join(", ", ins) + (attrs.isEmpty() ? "" : (ins.isEmpty() ? "" : ", ") + attrs));
     }
 
     private void convert(OnnxModel.Node n) {
@@ -231,15 +229,13 @@ public final class OnnxImporter {
                     break;
                 }
                 // alpha * op(A) op(B) + beta * C, with the scalars as constant [1] inputs.
-                String prod = "_v" + (fresh++);
-                ir.append(prod).append(" = matmul(").append(irName(in.get(0))).append(", ").append(irName(in.get(1))).append(", ")
-                        .append(t).append(")\n");
+                String prod = op(null, "matmul", irName(in.get(0)) + ", " + irName(in.get(1)) + ", " + t);
                 String scaled = alpha == 1 ? prod : scale(prod, alpha);
                 if (!bias) {
-                    ir.append(out).append(" = reshape(").append(scaled).append(", shape=").append(shapeOf2(prod)).append(")\n");
+                    op(out, "reshape", scaled + ", shape=" + shapeOf2(prod));
                 } else {
                     String c = beta == 1 ? irName(in.get(2)) : scale(irName(in.get(2)), beta);
-                    ir.append(out).append(" = add(").append(scaled).append(", ").append(c).append(")\n");
+                    op(out, "add", scaled + ", " + c);
                 }
             }
             case "Add", "Sub", "Mul", "Div" -> {
@@ -309,10 +305,8 @@ public final class OnnxImporter {
                 for (long d : target) {
                     count *= Math.max(1, d);
                 }
-                String zeros = "_v" + (fresh++);
                 List<Long> zshape = target.isEmpty() ? List.of(1L) : target.stream().map(d -> Math.max(1, d)).toList();
-                ir.append("input ").append(zeros).append(": f32").append(zshape).append('\n');
-                synthetic.put(zeros, new double[(int) count]);
+                String zeros = syntheticInput(zshape, new double[(int) count]);
                 op(irName(n.outputs().get(0)), "add", irName(in.get(0)) + ", " + zeros);
             }
             case "Reciprocal" -> {
@@ -407,14 +401,7 @@ public final class OnnxImporter {
             }
             case "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum" -> {
                 only(n, "axes", "keepdims", "noop_with_empty_axes");
-                List<Long> axes = new ArrayList<>();
-                OnnxModel.Attribute axesAttr = n.attributes().get("axes");
-                if (axesAttr != null) {
-                    axes.addAll(axesAttr.ints());
-                }
-                if (in.size() > 1 && !in.get(1).isEmpty()) {
-                    axes.addAll(constLongs(n, in.get(1)));
-                }
+                List<Long> axes = axesOf(n);
                 String op = switch (n.opType()) {
                     case "ReduceMean" -> "reduce_mean";
                     case "ReduceMax" -> "reduce_max";
@@ -492,9 +479,7 @@ public final class OnnxImporter {
                         }
                     }
                     perm.addAll(ax);
-                    String t = "_v" + (fresh++);
-                    ir.append(t).append(" = transpose(").append(src).append(", perm=").append(perm).append(")\n");
-                    src = t;
+                    src = op(null, "transpose", src + ", perm=" + perm);
                 }
                 long kept = 1;
                 long reduced = 1;
@@ -505,14 +490,12 @@ public final class OnnxImporter {
                         kept *= shape.get(a);
                     }
                 }
-                String flat = "_v" + (fresh++);
-                ir.append(flat).append(" = reshape(").append(src).append(", shape=[").append(kept).append(", ").append(reduced).append("])\n");
-                String red = "_v" + (fresh++);
-                ir.append(red).append(" = ").append(op).append("(").append(flat).append(")\n");
+                String flat = op(null, "reshape", src + ", shape=[" + kept + ", " + reduced + "]");
+                String red = op(null, op, flat);
                 if (post != null) {
                     red = op(null, post, red);
                 }
-                ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(red).append(", shape=").append(outShape).append(")\n");
+                op(irName(n.outputs().get(0)), "reshape", red + ", shape=" + outShape);
                 shapes.put(n.outputs().get(0), outShape);
                 return;
             }
@@ -551,14 +534,7 @@ public final class OnnxImporter {
             case "Unsqueeze", "Squeeze", "Flatten" -> {
                 only(n, "axes", "axis");
                 List<Long> src = shapeOf(in.get(0));
-                List<Long> axes = new ArrayList<>();
-                OnnxModel.Attribute axesAttr = n.attributes().get("axes");
-                if (axesAttr != null) {
-                    axes.addAll(axesAttr.ints());
-                }
-                if (in.size() > 1 && !in.get(1).isEmpty()) {
-                    axes.addAll(constLongs(n, in.get(1)));
-                }
+                List<Long> axes = axesOf(n);
                 List<Long> target = new ArrayList<>();
                 if (n.opType().equals("Flatten")) {
                     long axis = intAttr(n, "axis", 1);
@@ -668,11 +644,9 @@ public final class OnnxImporter {
                     if (en <= st) {
                         throw bad(n, "an empty slice along axis " + axis + " is not supported");
                     }
-                    String next = i == axes.size() - 1 ? irName(n.outputs().get(0)) : "_v" + (fresh++);
-                    ir.append(next).append(" = slice(").append(cur).append(", axis=").append(axis).append(", start=").append(st)
-                            .append(", end=").append(en).append(")\n");
+                    cur = op(i == axes.size() - 1 ? irName(n.outputs().get(0)) : null, "slice",
+                            cur + ", axis=" + axis + ", start=" + st + ", end=" + en);
                     shape.set(axis, en - st);
-                    cur = next;
                 }
                 shapes.put(n.outputs().get(0), shape);
                 return;
@@ -750,7 +724,7 @@ public final class OnnxImporter {
         if (outShape.isEmpty()) {
             outShape.add(1L);
         }
-        ir.append(irName(n.outputs().get(0))).append(" = reshape(").append(taken).append(", shape=").append(outShape).append(")\n");
+        op(irName(n.outputs().get(0)), "reshape", taken + ", shape=" + outShape);
         shapes.put(n.outputs().get(0), outShape);
     }
 
@@ -761,10 +735,7 @@ public final class OnnxImporter {
     private String take(String value, int axis, List<Long> indices) {
         List<String> parts = new ArrayList<>();
         for (long at : indices) {
-            String part = "_v" + (fresh++);
-            ir.append(part).append(" = slice(").append(value).append(", axis=").append(axis).append(", start=").append(at)
-                    .append(", end=").append(at + 1).append(")\n");
-            parts.add(part);
+            parts.add(op(null, "slice", value + ", axis=" + axis + ", start=" + at + ", end=" + (at + 1)));
         }
         // concat takes at most 64 inputs: join in groups until one value is left.
         while (parts.size() > 1) {
@@ -775,9 +746,7 @@ public final class OnnxImporter {
                     next.add(group.get(0));
                     continue;
                 }
-                String joined = "_v" + (fresh++);
-                ir.append(joined).append(" = concat(").append(String.join(", ", group)).append(", axis=").append(axis).append(")\n");
-                next.add(joined);
+                next.add(op(null, "concat", String.join(", ", group) + ", axis=" + axis));
             }
             parts = next;
         }
@@ -874,17 +843,19 @@ public final class OnnxImporter {
 
     /** {@code value} times a constant, the constant declared as a [1] input whose value travels in the result. */
     private String scale(String value, double factor) {
-        String k = constant(factor);
-        String out = "_v" + (fresh++);
-        ir.append(out).append(" = mul(").append(value).append(", ").append(k).append(")\n");
-        return out;
+        return op(null, "mul", value + ", " + constant(factor));
     }
 
     /** A scalar constant, declared as a [1] input whose value travels in the result. */
     private String constant(double value) {
+        return syntheticInput(List.of(1L), new double[] {value});
+    }
+
+    /** An input the importer makes up (a constant), declared with its shape; its values travel in the result. */
+    private String syntheticInput(List<Long> shape, double[] values) {
         String k = "_v" + (fresh++);
-        ir.append("input ").append(k).append(": f32[1]\n");
-        synthetic.put(k, new double[] {value});
+        ir.append("input ").append(k).append(": f32").append(shape).append('\n');
+        synthetic.put(k, values);
         return k;
     }
 
@@ -985,6 +956,19 @@ public final class OnnxImporter {
             out.add((long) d);
         }
         return out;
+    }
+
+    /** The axes of a reduction or (un)squeeze: the attribute (before opset 13/18) or the constant second input. */
+    private List<Long> axesOf(OnnxModel.Node n) {
+        List<Long> axes = new ArrayList<>();
+        OnnxModel.Attribute a = n.attributes().get("axes");
+        if (a != null) {
+            axes.addAll(a.ints());
+        }
+        if (n.inputs().size() > 1 && !n.inputs().get(1).isEmpty()) {
+            axes.addAll(constLongs(n, n.inputs().get(1)));
+        }
+        return axes;
     }
 
     private List<Long> constLongs(OnnxModel.Node n, String onnx) {

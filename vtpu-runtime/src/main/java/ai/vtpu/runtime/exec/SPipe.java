@@ -39,9 +39,7 @@ final class SPipe implements AutoCloseable {
     private final int[] siws = new int[CAPACITY];
     private final long[] tagSeq = new long[8];
     private final Executor executor;
-    /** Whether a worker runs the ops (false: they run at issue, on the dispatch thread). */
-    private final boolean async;
-    /** The worker's run: on a thread of a session's pool, or on a thread of its own. */
+    /** The worker's run (on a thread of a session's pool, or on a thread of its own); null when ops run at issue. */
     private final java.util.concurrent.Future<?> worker;
     private final Stats stats;
     @SuppressWarnings("unused")
@@ -74,7 +72,6 @@ final class SPipe implements AutoCloseable {
     SPipe(String name, Executor executor, Stats stats, boolean inline, java.util.concurrent.ExecutorService threads) {
         this.executor = executor;
         this.stats = stats;
-        this.async = !inline;
         if (inline) {
             this.worker = null;
         } else if (threads != null) {
@@ -97,7 +94,7 @@ final class SPipe implements AutoCloseable {
     /** Queues {@code op} (from SIW {@code siw}); blocks while the queue is full. */
     void issue(SOp op, int siw) {
         checkFault();
-        if (!async) {
+        if (worker == null) {
             long t0 = System.nanoTime();
             try {
                 executor.execute(op, siw);
@@ -131,7 +128,7 @@ final class SPipe implements AutoCloseable {
 
     /** Waits for the last op that signalled each tag in {@code mask}. */
     void waitTags(int mask) {
-        if (!async) {
+        if (worker == null) {
             return;
         }
         long target = 0;
@@ -145,7 +142,7 @@ final class SPipe implements AutoCloseable {
 
     /** Waits until every issued op has retired. */
     void drain() {
-        if (!async) {
+        if (worker == null) {
             checkFault();
             return;
         }
@@ -195,7 +192,7 @@ final class SPipe implements AutoCloseable {
 
     /** Drains and returns the fault that stopped the pipe, if any, without throwing it. */
     VtpuRuntimeException drainQuietly() {
-        if (async) {
+        if (worker != null) {
             awaitRetired(issuedPlain());
         }
         RuntimeException f = fault;
@@ -264,13 +261,13 @@ final class SPipe implements AutoCloseable {
 
     /** Whether ops run on a worker thread (true) or at issue (false). */
     boolean async() {
-        return async;
+        return worker != null;
     }
 
     @Override
     public void close() {
         stopping = true;
-        if (!async) {
+        if (worker == null) {
             return;
         }
         Thread w = parkedWorker;
