@@ -44,25 +44,6 @@ final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The graph with the --split inputs (ONNX names or IR names) divided along their first axis. */
-    private Graph withSplit(Graph g, java.util.Set<String> weights, java.util.Map<String, String> onnxNames) {
-        java.util.Set<String> all = new java.util.HashSet<>(g.splitInputs());
-        java.util.List<String> candidates = g.inputs().keySet().stream().filter(k -> !weights.contains(k)).sorted().toList();
-        for (String s : split) {
-            String name = onnxNames.getOrDefault(s, s);
-            if (!candidates.contains(name)) {
-                throw new ai.vtpu.phextcc.CompileException("--split " + s + ": the graph has no such input (its inputs: "
-                        + candidates + ")");
-            }
-            if (g.inputs().get(name).rank() < 2) {
-                throw new ai.vtpu.phextcc.CompileException("--split " + s + ": only an input of rank 2 to 4 can be split along "
-                        + "its first axis; it is " + g.inputs().get(name));
-            }
-            all.add(name);
-        }
-        return new Graph(g.name(), g.inputs(), g.nodes(), g.outputs(), all);
-    }
-
     @Override
     public Integer call() {
         Path out = output != null ? output : Files2.withExtension(graph, ".siw");
@@ -78,7 +59,7 @@ final class CompileCommand implements Callable<Integer> {
             g = IrParser.parse(Files2.readText(graph), graph.toString());
         }
         if (!split.isEmpty()) {
-            g = withSplit(g, weights.keySet(), onnxNames);
+            g = ai.vtpu.phextcc.Splits.apply(g, split, weights.keySet(), onnxNames);
         } else if (sentrons > 1 && g.splitInputs().isEmpty()) {
             spec.commandLine().getOut().println("note: no input is split, so every sentron computes the whole graph; "
                     + "--split INPUT divides an input's batch among them");

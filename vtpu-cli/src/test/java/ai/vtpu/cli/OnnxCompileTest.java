@@ -118,7 +118,7 @@ class OnnxCompileTest {
         VtpuCommandTest.Result bad = run("compile", onnx.toString(), "--sentrons", "2", "--split", "W", "-o",
                 dir.resolve("bad.siw").toString());
         assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("--split W: the graph has no such input (its inputs: [x])"), bad.err());
+        assertTrue(bad.err().contains("split W: the graph has no such input (its inputs: [x])"), bad.err());
     }
 
     @Test

@@ -62,6 +62,11 @@ public final class OnnxModel {
         return model(new Wire(b, 0, b.length, file.toString()));
     }
 
+    /** A model already in memory (submitted to the scheduler); {@code name} is used in error locations. */
+    public static Model read(byte[] b, String name) {
+        return model(new Wire(b, 0, b.length, name));
+    }
+
     /** A serialized TensorProto (the .pb files of the ONNX test suite). */
     public static Tensor readTensor(Path file) {
         byte[] b;

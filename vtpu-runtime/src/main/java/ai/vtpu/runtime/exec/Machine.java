@@ -180,6 +180,18 @@ public final class Machine {
             closed = true;
             threads.shutdownNow();
             sThreads.shutdownNow();
+            // An interrupted run's sentrons stop within 1024 SIWs; their pages must outlive them.
+            boolean interrupted = Thread.interrupted();
+            try {
+                threads.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+                sThreads.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             for (PhextPageTable t : tables) {
                 t.close();
             }

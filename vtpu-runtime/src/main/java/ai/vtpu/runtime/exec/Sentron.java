@@ -193,6 +193,10 @@ public final class Sentron {
             }
             siws++;
             pc++;
+            // A cancelled run (the node agent's job was cancelled or handed back) stops within 1024 SIWs.
+            if ((siws & 1023) == 0 && Thread.currentThread().isInterrupted()) {
+                throw new VtpuRuntimeException("cancelled after " + siws + " SIWs");
+            }
             if (cop instanceof CBranch b) {
                 cOps++;
                 switch (b.opcode()) {

@@ -1,0 +1,54 @@
+package ai.vtpu.scheduler.api;
+
+import ai.vtpu.cluster.protocol.JobRecord;
+import ai.vtpu.cluster.protocol.Json;
+import ai.vtpu.cluster.protocol.Subjects;
+import ai.vtpu.scheduler.core.ApiException;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Submission over NATS: the same JSON as {@code POST /v1/jobs} on {@link Subjects#SUBMIT}; the reply is
+ * {@code {"id","status"}} or the problem the REST API would return. Queue group, so several schedulers share the load.
+ */
+@Startup
+@ApplicationScoped
+public class NatsSubmitResponder {
+    @Inject
+    SchedulerService service;
+
+    private Dispatcher dispatcher;
+
+    @PostConstruct
+    void start() {
+        dispatcher = service.connection().createDispatcher(this::onSubmit);
+        dispatcher.subscribe(Subjects.SUBMIT, Subjects.SCHEDULER_QUEUE);
+    }
+
+    void onSubmit(Message m) {
+        byte[] reply;
+        try {
+            JobRecord j = service.scheduler().submit(service.scheduler().parser().parse(m.getData()));
+            reply = Json.bytes(new Views.Accepted(j.id(), j.status()));
+        } catch (ApiException e) {
+            reply = Json.bytes(e.problem(Subjects.SUBMIT));
+        } catch (RuntimeException e) {
+            reply = Json.bytes(new ApiException(500, "Internal error", String.valueOf(e.getMessage()), null).problem(Subjects.SUBMIT));
+        }
+        if (m.getReplyTo() != null) {
+            service.connection().publish(m.getReplyTo(), reply);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        if (dispatcher != null && service.connection().getStatus() != io.nats.client.Connection.Status.CLOSED) {
+            service.connection().closeDispatcher(dispatcher);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package ai.vtpu.scheduler.core;
+
+/**
+ * The scheduler's one error type: becomes an RFC 9457 problem (application/problem+json over REST, the same JSON
+ * as the reply on NATS). {@code field} is a JSON pointer into the request when the problem is in it.
+ */
+public class ApiException extends RuntimeException {
+    private final int status;
+    private final String title;
+    private final String field;
+
+    public ApiException(int status, String title, String detail, String field) {
+        super(detail);
+        this.status = status;
+        this.title = title;
+        this.field = field;
+    }
+
+    public static ApiException badRequest(String field, String detail) {
+        return new ApiException(400, "Bad request", detail, field);
+    }
+
+    /** Well-formed, but does not fit the program (input names, shapes). */
+    public static ApiException unprocessable(String field, String detail) {
+        return new ApiException(422, "Request does not match the program", detail, field);
+    }
+
+    public static ApiException notFound(String detail) {
+        return new ApiException(404, "Not found", detail, null);
+    }
+
+    public static ApiException conflict(String detail) {
+        return new ApiException(409, "Conflict", detail, null);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public Problem problem(String instance) {
+        return new Problem("https://vtpu.ai/problems/" + status, title, status, getMessage(), instance, field);
+    }
+
+    /** RFC 9457 problem details, plus the request field at fault. */
+    public record Problem(String type, String title, int status, String detail, String instance, String field) {
+    }
+}

@@ -1,0 +1,483 @@
+package ai.vtpu.scheduler.core;
+
+import ai.vtpu.cluster.protocol.ClusterException;
+import ai.vtpu.cluster.protocol.JobRecord;
+import ai.vtpu.cluster.protocol.JobStatus;
+import ai.vtpu.cluster.protocol.Json;
+import ai.vtpu.cluster.protocol.Messages.Cancel;
+import ai.vtpu.cluster.protocol.Messages.Heartbeat;
+import ai.vtpu.cluster.protocol.Messages.JobEvent;
+import ai.vtpu.cluster.protocol.Messages.Outcome;
+import ai.vtpu.cluster.protocol.Messages.WorkAck;
+import ai.vtpu.cluster.protocol.Messages.WorkOrder;
+import ai.vtpu.cluster.protocol.Messages.WorkResult;
+import ai.vtpu.cluster.protocol.Subjects;
+import ai.vtpu.cluster.store.JetStreamSetup;
+import ai.vtpu.cluster.store.JobStore;
+import ai.vtpu.cluster.store.TensorStore;
+import ai.vtpu.phextcc.CompileException;
+import ai.vtpu.runtime.io.Npy;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The scheduler, free of any framework: accepts jobs (stored in JetStream before they are acknowledged), compiles
+ * them, places them on the live node agent with the most free sentrons, applies results (only the current attempt's),
+ * and places again the jobs of nodes that stopped heartbeating or handed work back. Its only state is in JetStream:
+ * a new instance on the same NATS resumes where the last one stopped.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+
+    private final Connection nc;
+    private final SchedulerConfig config;
+    private final JobStore jobs;
+    private final TensorStore tensors;
+    private final NodeRegistry nodes;
+    private final JobTracing tracing;
+    private final RequestParser parser;
+    /** Jobs not yet terminal: the loop's worklist (the store is the truth; this only saves listing it every tick). */
+    private final Set<String> active = ConcurrentHashMap.newKeySet();
+    private final Set<String> compiling = ConcurrentHashMap.newKeySet();
+    private final ExecutorService compiler = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("scheduler-compile").daemon(true).factory());
+    private final Thread loop;
+    private final Thread results;
+    private final Semaphore wake = new Semaphore(0);
+    private final long startedNanos = System.nanoTime();
+    private Dispatcher dispatcher;
+    private JetStreamSubscription resultSub;
+    private volatile boolean closed;
+
+    public Scheduler(Connection nc, SchedulerConfig config, OpenTelemetry otel) {
+        this.nc = nc;
+        this.config = config;
+        JetStreamSetup.ensure(nc);
+        this.jobs = new JobStore(nc);
+        this.tensors = new TensorStore(nc);
+        this.nodes = new NodeRegistry(config.nodeTimeout());
+        this.tracing = new JobTracing(otel);
+        this.parser = new RequestParser(config.maxRequestBytes());
+        this.loop = Thread.ofPlatform().name("scheduler-loop").daemon(true).unstarted(this::runLoop);
+        this.results = Thread.ofPlatform().name("scheduler-results").daemon(true).unstarted(this::consumeResults);
+    }
+
+    /** Resumes the jobs in the store, listens to node agents and results, and starts the scheduling loop. */
+    public Scheduler start() {
+        for (JobRecord j : jobs.all()) {
+            if (!j.status().terminal()) {
+                active.add(j.id());
+            }
+        }
+        tracing.observeQueue(() -> (int) active.stream().map(jobs::get).flatMap(Optional::stream)
+                .filter(j -> j.status() != JobStatus.RUNNING).count());
+        dispatcher = nc.createDispatcher();
+        dispatcher.subscribe(Subjects.HEARTBEATS_ALL, this::onHeartbeat);
+        try {
+            ConsumerConfiguration cc = ConsumerConfiguration.builder().durable(Subjects.RESULTS_CONSUMER)
+                    .ackWait(Duration.ofSeconds(30)).build();
+            resultSub = nc.jetStream().subscribe(Subjects.RESULTS_ALL, PullSubscribeOptions.builder().configuration(cc).build());
+        } catch (Exception e) {
+            throw new ClusterException("cannot consume " + Subjects.RESULTS_STREAM + ": " + e.getMessage(), e);
+        }
+        nc.publish(Subjects.DISCOVER, new byte[0]);
+        loop.start();
+        results.start();
+        LOG.info(() -> "scheduler up: " + active.size() + " unfinished job(s) resumed from " + Subjects.JOBS_BUCKET);
+        return this;
+    }
+
+    public RequestParser parser() {
+        return parser;
+    }
+
+    public NodeRegistry nodes() {
+        return nodes;
+    }
+
+    public boolean connected() {
+        return !closed && nc.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    // ---- submission and queries -------------------------------------------------------------------------------
+
+    /** Checks the request against its program, stores it durably, and only then returns the QUEUED job. */
+    public JobRecord submit(JobRequest r) {
+        ProgramFrontend.Signature sig = ProgramFrontend.signature(r.format(), r.program());
+        ProgramFrontend.checkInputs(sig, r.inputs());
+        for (String s : r.split()) {
+            if (!sig.inputs().containsKey(s)) {
+                throw ApiException.unprocessable("/split", "cannot split '" + s + "': the program's inputs are " + sig.inputs().keySet());
+            }
+        }
+        String id = "job-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        String source = TensorStore.jobObject(id, "source", "program." + r.format().wire());
+        tensors.put(source, r.program());
+        Map<String, String> in = new LinkedHashMap<>();
+        for (var e : r.inputBytes().entrySet()) {
+            String object = TensorStore.jobObject(id, "in", e.getKey() + ".npy");
+            tensors.put(object, e.getValue());
+            in.put(e.getKey(), object);
+        }
+        long now = System.currentTimeMillis();
+        String traceparent = tracing.submitted(id, r.format().wire());
+        JobRecord job = new JobRecord(id, JobStatus.QUEUED, r.format(), r.optLevel(), r.sentrons(), r.split(), in, source, null,
+                null, null, null, 0, null, null, null, now, now, null, null, traceparent);
+        jobs.create(job);
+        active.add(id);
+        event(job);
+        wake.release();
+        return job;
+    }
+
+    public Optional<JobRecord> get(String id) {
+        return jobs.get(id);
+    }
+
+    public List<JobRecord> list() {
+        return jobs.all();
+    }
+
+    /** The .npy bytes of an output of a job that succeeded. */
+    public byte[] output(String id, String name) {
+        JobRecord j = jobs.get(id).orElseThrow(() -> ApiException.notFound("no job " + id));
+        if (j.status() != JobStatus.SUCCEEDED) {
+            throw ApiException.conflict("job " + id + " is " + j.status() + "; outputs exist once it has SUCCEEDED");
+        }
+        String object = j.outputs().get(name);
+        if (object == null) {
+            throw ApiException.notFound("job " + id + " has no output '" + name + "'; its outputs are " + j.outputs().keySet());
+        }
+        Span s = tracing.child("vtpu.job.fetch", id, j.traceparent(), null);
+        try {
+            return tensors.get(object);
+        } finally {
+            s.setAttribute("vtpu.output", name);
+            s.end();
+        }
+    }
+
+    public JobRecord cancel(String id) {
+        long now = System.currentTimeMillis();
+        JobRecord before = jobs.get(id).orElseThrow(() -> ApiException.notFound("no job " + id));
+        Optional<JobRecord> after = jobs.update(id, j -> j.status().terminal() ? null : j.withStatus(JobStatus.CANCELLED, now));
+        if (after.isEmpty()) {
+            JobRecord j = jobs.get(id).orElse(before);
+            throw ApiException.conflict("job " + id + " is already " + j.status());
+        }
+        JobRecord was = before;
+        if (was.status() == JobStatus.RUNNING && was.node() != null) {
+            nc.publish(Subjects.cancel(was.node()), Json.bytes(new Cancel(id, was.attempt())));
+            nodes.release(was.node(), was.sentrons());
+        }
+        finished(after.get());
+        return after.get();
+    }
+
+    // ---- node agents and results -----------------------------------------------------------------------------
+
+    private void onHeartbeat(Message m) {
+        try {
+            Heartbeat hb = Json.read(m.getData(), Heartbeat.class, m.getSubject());
+            boolean fresh = nodes.get(hb.node()).isEmpty();
+            nodes.heard(hb);
+            if (fresh || hb.sentronsFree() > 0) {
+                wake.release();
+            }
+        } catch (ClusterException e) {
+            LOG.warning("ignored a heartbeat: " + e.getMessage());
+        }
+    }
+
+    private void consumeResults() {
+        while (!closed) {
+            try {
+                for (Message m : resultSub.fetch(16, Duration.ofMillis(250))) {
+                    try {
+                        apply(Json.read(m.getData(), WorkResult.class, m.getSubject()));
+                    } catch (ClusterException e) {
+                        LOG.warning("ignored a result: " + e.getMessage());
+                    }
+                    m.ack();
+                }
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "reading results failed; retrying", e);
+                    sleep(250);
+                }
+            }
+        }
+    }
+
+    /** Applies a result if it is the current attempt's of a running job; anything else (stale, duplicate) is ignored. */
+    void apply(WorkResult r) {
+        long now = System.currentTimeMillis();
+        Optional<JobRecord> after = jobs.update(r.jobId(), j -> {
+            if (j.status() != JobStatus.RUNNING || j.attempt() != r.attempt()) {
+                return null;
+            }
+            return switch (r.outcome()) {
+                case SUCCEEDED -> {
+                    Map<String, String> outs = new LinkedHashMap<>();
+                    r.outputs().forEach((prog, object) -> outs.put(j.outputNames().getOrDefault(prog, prog), object));
+                    yield j.succeeded(outs, r.stats(), now);
+                }
+                case FAILED -> j.failed("on node " + r.node() + ": " + r.error(), now);
+                case HANDED_BACK -> j.requeued(now);
+                case CANCELLED -> null;
+            };
+        });
+        nodes.release(r.node(), after.map(JobRecord::sentrons).orElse(0));
+        after.ifPresent(j -> {
+            Span run = tracing.child("vtpu.job.run", j.id(), j.traceparent(), j.placedAt());
+            run.setAttribute(JobTracing.NODE, r.node());
+            run.setAttribute("vtpu.attempt", r.attempt());
+            if (r.outcome() == Outcome.FAILED) {
+                JobTracing.fail(run, r.error());
+            } else {
+                run.end();
+            }
+            if (j.status().terminal()) {
+                finished(j);
+            } else {
+                event(j);
+            }
+        });
+        wake.release();
+    }
+
+    private void finished(JobRecord j) {
+        active.remove(j.id());
+        tracing.finished(j.status().name(), j.submittedAt(), j.updatedAt());
+        event(j);
+    }
+
+    private void event(JobRecord j) {
+        nc.publish(Subjects.events(j.id()), Json.bytes(new JobEvent(j.id(), j.status(), j.node(), j.error(), j.updatedAt())));
+    }
+
+    // ---- the scheduling loop ---------------------------------------------------------------------------------
+
+    private void runLoop() {
+        while (!closed) {
+            try {
+                wake.tryAcquire(config.tick().toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+                step();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "scheduling step failed; retrying", e);
+                    sleep(250);
+                }
+            }
+        }
+    }
+
+    /** One pass over the unfinished jobs, oldest first. */
+    void step() {
+        nodes.forgetSilent();
+        List<JobRecord> work = new ArrayList<>();
+        for (String id : active) {
+            jobs.get(id).ifPresentOrElse(j -> {
+                if (j.status().terminal()) {
+                    active.remove(id);
+                } else {
+                    work.add(j);
+                }
+            }, () -> active.remove(id));
+        }
+        work.sort(java.util.Comparator.comparingLong(JobRecord::submittedAt));
+        boolean settled = System.nanoTime() - startedNanos > config.nodeTimeout().toNanos();
+        for (JobRecord j : work) {
+            switch (j.status()) {
+                case QUEUED, COMPILING -> {
+                    if (!j.compiledYet()) {
+                        compileLater(j);
+                    } else {
+                        place(j);
+                    }
+                }
+                case RUNNING -> {
+                    // Right after a restart the nodes have not been heard yet: give them one timeout to answer DISCOVER.
+                    if (settled && lost(j)) {
+                        long now = System.currentTimeMillis();
+                        jobs.update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.requeued(now) : null)
+                                .ifPresent(x -> {
+                                    tracing.event("vtpu.job.requeue", x.id(), x.traceparent(),
+                                            Attributes.of(JobTracing.NODE, String.valueOf(j.node())));
+                                    LOG.info(() -> "job " + x.id() + ": node " + j.node() + " is gone; placing it again");
+                                    event(x);
+                                });
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** The job's node is down, or restarted since it took the job, or says it no longer runs it after leaving. */
+    private boolean lost(JobRecord j) {
+        NodeRegistry.Health h = nodes.health(j.node());
+        if (h == NodeRegistry.Health.DOWN) {
+            return true;
+        }
+        Heartbeat hb = nodes.get(j.node()).orElseThrow().last();
+        return j.placedAt() != null && hb.startedAt() > j.placedAt() && !hb.running().contains(j.id() + "#" + j.attempt());
+    }
+
+    private void compileLater(JobRecord j) {
+        if (!compiling.add(j.id())) {
+            return;
+        }
+        compiler.submit(() -> {
+            try {
+                compile(j.id());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "compiling " + j.id() + " failed unexpectedly", e);
+            } finally {
+                compiling.remove(j.id());
+                wake.release();
+            }
+        });
+    }
+
+    private void compile(String id) {
+        long t0 = System.currentTimeMillis();
+        Optional<JobRecord> started = jobs.update(id, j -> j.status() == JobStatus.QUEUED || j.status() == JobStatus.COMPILING
+                ? j.withStatus(JobStatus.COMPILING, t0) : null);
+        if (started.isEmpty()) {
+            return;
+        }
+        JobRecord j = started.get();
+        event(j);
+        Span span = tracing.child("vtpu.job.compile", id, j.traceparent(), null);
+        span.setAttribute("vtpu.program.format", j.format().wire());
+        try {
+            ProgramFrontend.Compiled c = ProgramFrontend.compile(j.format(), tensors.get(j.source()), j.optLevel(), j.sentrons(), j.split());
+            String program = TensorStore.jobObject(id, "compiled", "program.siw");
+            tensors.put(program, c.siw());
+            Map<String, String> progInputs = new LinkedHashMap<>();
+            j.inputs().forEach((user, object) -> progInputs.put(c.inputOf().getOrDefault(user, user), object));
+            for (var w : c.weights().entrySet()) {
+                String object = TensorStore.jobObject(id, "weights", w.getKey() + ".npy");
+                tensors.put(object, Npy.toBytes(w.getValue()));
+                progInputs.put(w.getKey(), object);
+            }
+            long now = System.currentTimeMillis();
+            jobs.update(id, x -> x.status() == JobStatus.COMPILING ? x.compiled(program, progInputs, c.outputNames(), now) : null)
+                    .ifPresent(this::event);
+            span.setAttribute("vtpu.program.bytes", c.siw().length);
+            span.end();
+        } catch (ApiException | CompileException | ai.vtpu.isa.IsaException | ai.vtpu.runtime.VtpuRuntimeException e) {
+            long now = System.currentTimeMillis();
+            JobTracing.fail(span, e.getMessage());
+            jobs.update(id, x -> x.status() == JobStatus.COMPILING ? x.failed("compile: " + e.getMessage(), now) : null)
+                    .ifPresent(this::finished);
+        }
+    }
+
+    private void place(JobRecord j) {
+        Optional<String> node = nodes.place(j.sentrons());
+        if (node.isEmpty()) {
+            int largest = nodes.largest();
+            if (largest > 0 && j.sentrons() > largest) {
+                long now = System.currentTimeMillis();
+                jobs.update(j.id(), x -> x.status() == JobStatus.QUEUED ? x.failed("the job asks for " + j.sentrons()
+                        + " sentrons; the largest node agent has " + largest + " (splitting one job across agents needs the "
+                        + "network C pipe, not built yet)", now) : null).ifPresent(this::finished);
+            }
+            return;
+        }
+        long now = System.currentTimeMillis();
+        Span span = tracing.child("vtpu.job.place", j.id(), j.traceparent(), null);
+        span.setAttribute(JobTracing.NODE, node.get());
+        // Durable first: if this scheduler dies after sending, its successor sees RUNNING on that node and waits for the result.
+        Optional<JobRecord> placed = jobs.update(j.id(), x -> x.status() == JobStatus.QUEUED && x.attempt() == j.attempt()
+                ? x.placed(node.get(), now) : null);
+        if (placed.isEmpty()) {
+            nodes.release(node.get(), j.sentrons());
+            span.end();
+            return;
+        }
+        JobRecord p = placed.get();
+        WorkOrder order = new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(), List.copyOf(p.outputNames().keySet()),
+                p.sentrons(), p.traceparent());
+        String refusal;
+        try {
+            Message reply = nc.request(Subjects.work(node.get()), Json.bytes(order), config.orderTimeout());
+            WorkAck ack = Json.read(reply.getData(), WorkAck.class, Subjects.work(node.get()));
+            refusal = ack.accepted() ? null : ack.reason();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            refusal = "interrupted";
+        } catch (RuntimeException e) {
+            refusal = "no answer: " + e.getMessage();
+        }
+        if (refusal == null) {
+            span.end();
+            event(p);
+            return;
+        }
+        String why = refusal;
+        JobTracing.fail(span, why);
+        nodes.release(node.get(), p.sentrons());
+        LOG.info(() -> "job " + p.id() + ": node " + node.get() + " did not take it (" + why + "); it stays queued");
+        long later = System.currentTimeMillis();
+        jobs.update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.requeued(later) : null);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        loop.interrupt();
+        compiler.shutdownNow();
+        try {
+            loop.join(5000);
+            results.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (dispatcher != null) {
+            nc.closeDispatcher(dispatcher);
+        }
+        if (resultSub != null) {
+            try {
+                resultSub.unsubscribe();
+            } catch (RuntimeException ignored) {
+                // the connection may be closing already
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package ai.vtpu.cluster.nats;
+
+import ai.vtpu.cluster.protocol.ClusterException;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.time.Duration;
+
+/** How every vTPU process connects to NATS: named, reconnecting forever, so a NATS restart is ridden out. */
+public final class NatsConnections {
+    private NatsConnections() {
+    }
+
+    public static Connection connect(String url, String name) {
+        Options o = Options.builder().server(url).connectionName(name).maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5)).build();
+        try {
+            return Nats.connect(o);
+        } catch (IOException e) {
+            throw new ClusterException("cannot connect to NATS at " + url + ": " + e.getMessage()
+                    + " (is nats-server running there with -js?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while connecting to NATS at " + url, e);
+        }
+    }
+}
