@@ -64,7 +64,11 @@ class DurabilityTest {
     }
 
     NodeAgent agent(String name) {
-        NodeAgent a = NodeAgent.start(nats.url(), AgentConfig.of(name, 2).withHeartbeat(Duration.ofMillis(200)), AgentMetrics.noop(name));
+        return agent(name, 2);
+    }
+
+    NodeAgent agent(String name, int sentrons) {
+        NodeAgent a = NodeAgent.start(nats.url(), AgentConfig.of(name, sentrons).withHeartbeat(Duration.ofMillis(200)), AgentMetrics.noop(name));
         open.add(a::halt);
         return a;
     }
@@ -97,18 +101,22 @@ class DurabilityTest {
     @Test
     void aRestartedSchedulerLosesNoQueuedOrRunningJob() throws Exception {
         Scheduler first = scheduler();
+        // One job is running when the scheduler goes away (its result arrives while no scheduler listens) ...
+        NodeAgent a = agent("agent-a", 1);
+        String running = submit(first, TestJobs.spin(30_000_000));
+        awaitStatus(first, running, JobStatus.RUNNING);
+        // ... and four wait for the agent's one sentron.
         String gemm = TestJobs.example("gemm.siwa");
         Map<String, HostTensor> in = Map.of("A", TestJobs.random(1, 256, 256), "B", TestJobs.random(2, 256, 256));
         List<String> queued = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             queued.add(first.submit(first.parser().parse(TestJobs.body("siwa", gemm, in, null).getBytes())).id());
         }
-        // One job is running when the scheduler goes away: its result arrives while no scheduler listens.
-        NodeAgent a = agent("agent-a");
-        String running = submit(first, TestJobs.spin(30_000_000));
-        awaitStatus(first, running, JobStatus.RUNNING);
         first.close();
         open.remove(first);
+        for (String id : queued) {
+            assertEquals(JobStatus.QUEUED, first.get(id).orElseThrow().status());
+        }
         // With no scheduler, the queued jobs stay as they were; the running one finishes on its agent.
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (!a.runningJobs().isEmpty() && System.nanoTime() < deadline) {

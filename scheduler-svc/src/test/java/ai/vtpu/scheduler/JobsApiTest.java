@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.vtpu.cluster.agent.AgentConfig;
+import ai.vtpu.cluster.testing.NatsTestResource;
 import ai.vtpu.cluster.agent.AgentMetrics;
 import ai.vtpu.cluster.agent.NodeAgent;
 import ai.vtpu.cluster.nats.NatsConnections;

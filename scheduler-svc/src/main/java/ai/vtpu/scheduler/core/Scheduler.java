@@ -447,7 +447,7 @@ public final class Scheduler implements AutoCloseable {
         nodes.release(node.get(), p.sentrons());
         LOG.info(() -> "job " + p.id() + ": node " + node.get() + " did not take it (" + why + "); it stays queued");
         long later = System.currentTimeMillis();
-        jobs.update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.requeued(later) : null);
+        jobs.update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
     }
 
     private static void sleep(long ms) {

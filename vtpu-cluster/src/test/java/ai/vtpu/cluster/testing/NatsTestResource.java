@@ -1,4 +1,4 @@
-package ai.vtpu.scheduler;
+package ai.vtpu.cluster.testing;
 
 import ai.vtpu.cluster.nats.NatsServerProcess;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
