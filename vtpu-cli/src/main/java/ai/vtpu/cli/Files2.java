@@ -19,6 +19,14 @@ final class Files2 {
         }
     }
 
+    static byte[] readBytes(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw IsaException.io(p, "read", e);
+        }
+    }
+
     static void writeText(Path p, String text) {
         try {
             Files.writeString(p, text, StandardCharsets.UTF_8);

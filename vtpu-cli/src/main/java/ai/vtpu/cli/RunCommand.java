@@ -41,6 +41,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Fill every input not given with --in with standard-normal values from this seed.")
     Long seed;
 
+    @Option(names = "--save-inputs", paramLabel = "DIR",
+            description = "Write every input the run used (given, weights or random) to DIR/NAME.npy, e.g. to submit the same job to a cluster.")
+    Path saveInputs;
+
     @Option(names = "--sentrons", paramLabel = "N", defaultValue = "1", description = "Sentrons to run on (default: ${DEFAULT-VALUE}).")
     int sentrons;
 
@@ -95,6 +99,14 @@ final class RunCommand implements Callable<Integer> {
                     in.put(t.name(), new HostTensor(t.shape(), v));
                 }
             }
+        }
+        if (saveInputs != null) {
+            try {
+                java.nio.file.Files.createDirectories(saveInputs);
+            } catch (java.io.IOException e) {
+                throw new VtpuRuntimeException(saveInputs + ": cannot create (" + e.getMessage() + ")");
+            }
+            in.forEach((name, t) -> Npy.write(saveInputs.resolve(name + ".npy"), t));
         }
         double clock = stats || json ? ClockProbe.measureGHz(5) : 0;
         Machine.Result r = Machine.run(p, in, new Machine.Options(sentrons, reference, timeoutMillis, true));

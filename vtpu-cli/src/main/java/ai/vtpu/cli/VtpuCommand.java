@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         versionProvider = VtpuCommand.Version.class,
         description = "vTPU: a software-defined TPU on commodity CPU hosts.",
         subcommands = {AsmCommand.class, DisasmCommand.class, CheckCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class,
-            OnnxConformanceCommand.class,
+            OnnxConformanceCommand.class, SubmitCommand.class, StatusCommand.class, FetchCommand.class, NodesCommand.class,
             CommandLine.HelpCommand.class})
 public final class VtpuCommand implements Runnable {
     public static final int EXIT_INPUT = 1;
@@ -55,14 +55,6 @@ public final class VtpuCommand implements Runnable {
                 }
                 if (verbose) {
                     ex.printStackTrace(err);
-                }
-                err.flush();
-                return EXIT_INPUT;
-            }
-            if (ex instanceof ai.vtpu.runtime.VtpuRuntimeException e) {
-                err.println("error: " + e.getMessage());
-                if (verbose) {
-                    e.printStackTrace(err);
                 }
                 err.flush();
                 return EXIT_INPUT;

@@ -46,10 +46,12 @@ public class ApiException extends RuntimeException {
     }
 
     public Problem problem(String instance) {
-        return new Problem("https://vtpu.ai/problems/" + status, title, status, getMessage(), instance, field);
+        // "about:blank": the status and title say it all; RFC 9457 section 4.2.1.
+        return new Problem("about:blank", title, status, getMessage(), instance, field);
     }
 
-    /** RFC 9457 problem details, plus the request field at fault. */
+    /** RFC 9457 problem details, plus the request field at fault (a JSON pointer; absent when not about a field). */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record Problem(String type, String title, int status, String detail, String instance, String field) {
     }
 }

@@ -11,6 +11,7 @@ import ai.vtpu.cluster.protocol.Messages.Outcome;
 import ai.vtpu.cluster.protocol.Messages.WorkAck;
 import ai.vtpu.cluster.protocol.Messages.WorkOrder;
 import ai.vtpu.cluster.protocol.Messages.WorkResult;
+import ai.vtpu.cluster.protocol.ProgramFormat;
 import ai.vtpu.cluster.protocol.Subjects;
 import ai.vtpu.cluster.store.JetStreamSetup;
 import ai.vtpu.cluster.store.JobStore;
@@ -58,8 +59,11 @@ public final class Scheduler implements AutoCloseable {
     private final NodeRegistry nodes;
     private final JobTracing tracing;
     private final RequestParser parser;
-    /** Jobs not yet terminal: the loop's worklist (the store is the truth; this only saves listing it every tick). */
-    private final Set<String> active = ConcurrentHashMap.newKeySet();
+    /**
+     * Jobs not yet terminal, as last written: the loop's worklist. The store is the truth (every change is a
+     * compare-and-set there); this copy only spares the loop reading every job on every pass.
+     */
+    private final Map<String, JobRecord> active = new ConcurrentHashMap<>();
     private final Set<String> compiling = ConcurrentHashMap.newKeySet();
     private final ExecutorService compiler = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("scheduler-compile").daemon(true).factory());
     private final Thread loop;
@@ -87,11 +91,10 @@ public final class Scheduler implements AutoCloseable {
     public Scheduler start() {
         for (JobRecord j : jobs.all()) {
             if (!j.status().terminal()) {
-                active.add(j.id());
+                active.put(j.id(), j);
             }
         }
-        tracing.observeQueue(() -> (int) active.stream().map(jobs::get).flatMap(Optional::stream)
-                .filter(j -> j.status() != JobStatus.RUNNING).count());
+        tracing.observeQueue(() -> (int) active.values().stream().filter(j -> j.status() != JobStatus.RUNNING).count());
         dispatcher = nc.createDispatcher();
         dispatcher.subscribe(Subjects.HEARTBEATS_ALL, this::onHeartbeat);
         try {
@@ -132,8 +135,12 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         String id = "job-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-        String source = TensorStore.jobObject(id, "source", "program." + r.format().wire());
-        tensors.put(source, r.program());
+        // Assembly and .siw need no compiler: they are ready to place at once (one store round trip less, too).
+        boolean ready = r.format() == ProgramFormat.SIW || r.format() == ProgramFormat.SIWA;
+        ProgramFrontend.Compiled pre = ready ? ProgramFrontend.compile(r.format(), r.program(), r.optLevel(), r.sentrons(), r.split()) : null;
+        String source = ready ? TensorStore.jobObject(id, "compiled", "program.siw")
+                : TensorStore.jobObject(id, "source", "program." + r.format().wire());
+        tensors.put(source, ready ? pre.siw() : r.program());
         Map<String, String> in = new LinkedHashMap<>();
         for (var e : r.inputBytes().entrySet()) {
             String object = TensorStore.jobObject(id, "in", e.getKey() + ".npy");
@@ -142,10 +149,11 @@ public final class Scheduler implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         String traceparent = tracing.submitted(id, r.format().wire());
-        JobRecord job = new JobRecord(id, JobStatus.QUEUED, r.format(), r.optLevel(), r.sentrons(), r.split(), in, source, null,
-                null, null, null, 0, null, null, null, now, now, null, null, traceparent);
+        JobRecord job = new JobRecord(id, JobStatus.QUEUED, r.format(), r.optLevel(), r.sentrons(), r.split(), in, source,
+                ready ? source : null, ready ? in : null, ready ? pre.outputNames() : null, null, 0, null, null, null, now, now,
+                null, null, traceparent);
         jobs.create(job);
-        active.add(id);
+        active.put(id, job);
         event(job);
         wake.release();
         return job;
@@ -181,7 +189,7 @@ public final class Scheduler implements AutoCloseable {
     public JobRecord cancel(String id) {
         long now = System.currentTimeMillis();
         JobRecord before = jobs.get(id).orElseThrow(() -> ApiException.notFound("no job " + id));
-        Optional<JobRecord> after = jobs.update(id, j -> j.status().terminal() ? null : j.withStatus(JobStatus.CANCELLED, now));
+        Optional<JobRecord> after = update(id, j -> j.status().terminal() ? null : j.withStatus(JobStatus.CANCELLED, now));
         if (after.isEmpty()) {
             JobRecord j = jobs.get(id).orElse(before);
             throw ApiException.conflict("job " + id + " is already " + j.status());
@@ -213,7 +221,10 @@ public final class Scheduler implements AutoCloseable {
     private void consumeResults() {
         while (!closed) {
             try {
-                for (Message m : resultSub.fetch(16, Duration.ofMillis(250))) {
+                // iterate, not fetch: each result is applied as it arrives, not when the batch is full.
+                var it = resultSub.iterate(64, Duration.ofMillis(250));
+                while (it.hasNext()) {
+                    Message m = it.next();
                     try {
                         apply(Json.read(m.getData(), WorkResult.class, m.getSubject()));
                     } catch (ClusterException e) {
@@ -233,7 +244,7 @@ public final class Scheduler implements AutoCloseable {
     /** Applies a result if it is the current attempt's of a running job; anything else (stale, duplicate) is ignored. */
     void apply(WorkResult r) {
         long now = System.currentTimeMillis();
-        Optional<JobRecord> after = jobs.update(r.jobId(), j -> {
+        Optional<JobRecord> after = update(r.jobId(), j -> {
             if (j.status() != JobStatus.RUNNING || j.attempt() != r.attempt()) {
                 return null;
             }
@@ -265,6 +276,18 @@ public final class Scheduler implements AutoCloseable {
             }
         });
         wake.release();
+    }
+
+    /** A compare-and-set in the store; the worklist follows what was written (or, when declined, what the store holds). */
+    private Optional<JobRecord> update(String id, java.util.function.UnaryOperator<JobRecord> change) {
+        Optional<JobRecord> written = jobs.update(id, change);
+        JobRecord now = written.orElseGet(() -> jobs.get(id).orElse(null));
+        if (now == null || now.status().terminal()) {
+            active.remove(id);
+        } else {
+            active.put(id, now);
+        }
+        return written;
     }
 
     private void finished(JobRecord j) {
@@ -299,16 +322,7 @@ public final class Scheduler implements AutoCloseable {
     /** One pass over the unfinished jobs, oldest first. */
     void step() {
         nodes.forgetSilent();
-        List<JobRecord> work = new ArrayList<>();
-        for (String id : active) {
-            jobs.get(id).ifPresentOrElse(j -> {
-                if (j.status().terminal()) {
-                    active.remove(id);
-                } else {
-                    work.add(j);
-                }
-            }, () -> active.remove(id));
-        }
+        List<JobRecord> work = new ArrayList<>(active.values());
         work.sort(java.util.Comparator.comparingLong(JobRecord::submittedAt));
         boolean settled = System.nanoTime() - startedNanos > config.nodeTimeout().toNanos();
         for (JobRecord j : work) {
@@ -324,7 +338,7 @@ public final class Scheduler implements AutoCloseable {
                     // Right after a restart the nodes have not been heard yet: give them one timeout to answer DISCOVER.
                     if (settled && lost(j)) {
                         long now = System.currentTimeMillis();
-                        jobs.update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.requeued(now) : null)
+                        update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.requeued(now) : null)
                                 .ifPresent(x -> {
                                     tracing.event("vtpu.job.requeue", x.id(), x.traceparent(),
                                             Attributes.of(JobTracing.NODE, String.valueOf(j.node())));
@@ -367,7 +381,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void compile(String id) {
         long t0 = System.currentTimeMillis();
-        Optional<JobRecord> started = jobs.update(id, j -> j.status() == JobStatus.QUEUED || j.status() == JobStatus.COMPILING
+        Optional<JobRecord> started = update(id, j -> j.status() == JobStatus.QUEUED || j.status() == JobStatus.COMPILING
                 ? j.withStatus(JobStatus.COMPILING, t0) : null);
         if (started.isEmpty()) {
             return;
@@ -388,14 +402,14 @@ public final class Scheduler implements AutoCloseable {
                 progInputs.put(w.getKey(), object);
             }
             long now = System.currentTimeMillis();
-            jobs.update(id, x -> x.status() == JobStatus.COMPILING ? x.compiled(program, progInputs, c.outputNames(), now) : null)
+            update(id, x -> x.status() == JobStatus.COMPILING ? x.compiled(program, progInputs, c.outputNames(), now) : null)
                     .ifPresent(this::event);
             span.setAttribute("vtpu.program.bytes", c.siw().length);
             span.end();
         } catch (ApiException | CompileException | ai.vtpu.isa.IsaException | ai.vtpu.runtime.VtpuRuntimeException e) {
             long now = System.currentTimeMillis();
             JobTracing.fail(span, e.getMessage());
-            jobs.update(id, x -> x.status() == JobStatus.COMPILING ? x.failed("compile: " + e.getMessage(), now) : null)
+            update(id, x -> x.status() == JobStatus.COMPILING ? x.failed("compile: " + e.getMessage(), now) : null)
                     .ifPresent(this::finished);
         }
     }
@@ -406,7 +420,7 @@ public final class Scheduler implements AutoCloseable {
             int largest = nodes.largest();
             if (largest > 0 && j.sentrons() > largest) {
                 long now = System.currentTimeMillis();
-                jobs.update(j.id(), x -> x.status() == JobStatus.QUEUED ? x.failed("the job asks for " + j.sentrons()
+                update(j.id(), x -> x.status() == JobStatus.QUEUED ? x.failed("the job asks for " + j.sentrons()
                         + " sentrons; the largest node agent has " + largest + " (splitting one job across agents needs the "
                         + "network C pipe, not built yet)", now) : null).ifPresent(this::finished);
             }
@@ -416,7 +430,7 @@ public final class Scheduler implements AutoCloseable {
         Span span = tracing.child("vtpu.job.place", j.id(), j.traceparent(), null);
         span.setAttribute(JobTracing.NODE, node.get());
         // Durable first: if this scheduler dies after sending, its successor sees RUNNING on that node and waits for the result.
-        Optional<JobRecord> placed = jobs.update(j.id(), x -> x.status() == JobStatus.QUEUED && x.attempt() == j.attempt()
+        Optional<JobRecord> placed = update(j.id(), x -> x.status() == JobStatus.QUEUED && x.attempt() == j.attempt()
                 ? x.placed(node.get(), now) : null);
         if (placed.isEmpty()) {
             nodes.release(node.get(), j.sentrons());
@@ -447,7 +461,7 @@ public final class Scheduler implements AutoCloseable {
         nodes.release(node.get(), p.sentrons());
         LOG.info(() -> "job " + p.id() + ": node " + node.get() + " did not take it (" + why + "); it stays queued");
         long later = System.currentTimeMillis();
-        jobs.update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
+        update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
     }
 
     private static void sleep(long ms) {
