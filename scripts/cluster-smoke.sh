@@ -26,7 +26,11 @@ printf '{"program":{"format":"siw","data":"%s"},"inputs":{"A":"%s","B":"%s"}}' \
   "$(base64 -w0 gemm.siw)" "$(base64 -w0 inputs/A.npy)" "$(base64 -w0 inputs/B.npy)" > job.json
 id=$(curl -fsS -H "Authorization: Bearer dev-token" -H "Content-Type: application/json" --data-binary @job.json \
   "$VTPU_SERVER/v1/jobs" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-"$root/vtpu" status "$id" --wait >/dev/null
+for _ in $(seq 1 300); do
+  curl -fsS -H "Authorization: Bearer dev-token" "$VTPU_SERVER/v1/jobs/$id" | grep -q '"status":"SUCCEEDED"' && break
+  sleep 0.2
+done
+"$root/vtpu" status "$id" | grep -q '"status" : "SUCCEEDED"' || { echo "smoke: job $id did not succeed" >&2; exit 1; }
 curl -fsS -H "Authorization: Bearer dev-token" "$VTPU_SERVER/v1/jobs/$id/outputs/C" -o curl.npy
 cmp local.npy curl.npy
 code=$(curl -s -o /dev/null -w '%{http_code}' "$VTPU_SERVER/v1/jobs")
