@@ -17,11 +17,11 @@ public final class Views {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Job(String id, JobStatus status, String error, String node, JsonNode stats, List<String> outputs, String format,
-                      int sentrons, int optLevel, int attempt, long submittedAt, long updatedAt, Long finishedAt) {
+                      int sentrons, int optLevel, int attempt, long submittedAt, long updatedAt, Long placedAt, Long finishedAt) {
         public static Job of(JobRecord j) {
             return new Job(j.id(), j.status(), j.error(), j.node(), j.stats(),
                     j.outputs() == null ? null : List.copyOf(j.outputs().keySet()), j.format().wire(), j.sentrons(), j.optLevel(),
-                    j.attempt(), j.submittedAt(), j.updatedAt(), j.finishedAt());
+                    j.attempt(), j.submittedAt(), j.updatedAt(), j.placedAt(), j.finishedAt());
         }
     }
 
