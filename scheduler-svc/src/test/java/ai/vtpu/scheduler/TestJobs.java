@@ -42,16 +42,7 @@ final class TestJobs {
     }
 
     static HostTensor random(long seed, int... shape) {
-        Random r = new Random(seed);
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return new HostTensor(java.util.Arrays.stream(shape).boxed().toList(), v);
+        return HostTensor.gaussian(new Random(seed), java.util.Arrays.stream(shape).boxed().toList());
     }
 
     static String b64(byte[] b) {

@@ -92,11 +92,7 @@ final class RunCommand implements Callable<Integer> {
             Random rnd = new Random(seed);
             for (TensorDecl t : p.tensors()) {
                 if (t.role().isInput() && !in.containsKey(t.name())) {
-                    float[] v = new float[(int) t.elements()];
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = (float) rnd.nextGaussian();
-                    }
-                    in.put(t.name(), new HostTensor(t.shape(), v));
+                    in.put(t.name(), HostTensor.gaussian(rnd, t.shape()));
                 }
             }
         }

@@ -27,15 +27,7 @@ class MachineTest {
     }
 
     private HostTensor random(int... shape) {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        return new HostTensor(java.util.Arrays.stream(shape).boxed().toList(), v);
+        return HostTensor.gaussian(rnd, java.util.Arrays.stream(shape).boxed().toList());
     }
 
     static float[] matmul(float[] a, float[] b, int m, int k, int n) {
@@ -206,5 +198,33 @@ class MachineTest {
         for (float v : r.outputs().get("out").data()) {
             assertEquals(2.0f, v);
         }
+    }
+
+    @Test
+    void anInterruptedRunStopsWithinItsSiwBudget() throws Exception {
+        // 4e9 SIWs would take minutes; interrupted, the run must end promptly with an error (node agents cancel so).
+        Program p = Assembler.assemble("""
+                .tensor Y f32[8, 8] @1.1.1/1.1.1/1.1.2 output
+                        S: SLI R1, 4000000000 ^0
+                        wait s0 | S: CSET P0, Y
+                loop:   D: FILL T0, 8x8, 1.0 | C: LOOP R1, loop
+                        S: SCATTER T0, P0, 8x8 ^1
+                        wait s1
+                """, "spin.siwa").program();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                Machine.run(p, Map.of(), Machine.Options.of(2));
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        Thread.sleep(200);
+        long t0 = System.nanoTime();
+        t.interrupt();
+        t.join(10_000);
+        assertTrue(!t.isAlive(), "the run ended after the interrupt");
+        assertTrue((System.nanoTime() - t0) < 5_000_000_000L, "within 5 s");
+        assertTrue(thrown.get() instanceof VtpuRuntimeException, String.valueOf(thrown.get()));
     }
 }

@@ -14,16 +14,7 @@ import org.junit.jupiter.api.Test;
 /** A loaded program keeps its weights resident and starts every run from the ISA's initial state. */
 class SessionTest {
     private static HostTensor random(long seed, int... shape) {
-        Random r = new Random(seed);
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return new HostTensor(java.util.Arrays.stream(shape).boxed().toList(), v);
+        return HostTensor.gaussian(new Random(seed), java.util.Arrays.stream(shape).boxed().toList());
     }
 
     @Test
