@@ -37,15 +37,40 @@ public final class Machine {
      * @param timeoutMillis how long a C op waits for a peer before it faults
      * @param pin pin each sentron's dispatch thread to a core
      */
-    public record Options(int sentrons, boolean reference, long timeoutMillis, boolean pin) {
+    public record Options(int sentrons, boolean reference, long timeoutMillis, boolean pin, java.util.Set<Integer> local,
+                          Transport transport) {
         public Options {
             if (sentrons < 1 || sentrons > 4096) {
                 throw new VtpuRuntimeException("sentrons must be 1..4096, got " + sentrons);
             }
+            if (local != null) {
+                local = java.util.Set.copyOf(local);
+                if (local.isEmpty() || local.stream().anyMatch(s -> s < 0 || s >= sentrons)) {
+                    throw new VtpuRuntimeException("the sentrons run here must be a non-empty subset of 0.." + (sentrons - 1)
+                            + ", got " + local);
+                }
+            }
+        }
+
+        public Options(int sentrons, boolean reference, long timeoutMillis, boolean pin) {
+            this(sentrons, reference, timeoutMillis, pin, null, null);
         }
 
         public static Options of(int sentrons) {
             return new Options(sentrons, false, 30_000, true);
+        }
+
+        /**
+         * One host's part of a run whose sentrons are spread over several hosts: this host runs {@code local}, and
+         * the C pipe reaches the others through {@code transport}. Outputs hold only the local sentrons' shards;
+         * {@link Machine#merge} puts the hosts' parts together.
+         */
+        public Options part(java.util.Set<Integer> localSentrons, Transport t) {
+            return new Options(sentrons, reference, timeoutMillis, pin, localSentrons, t);
+        }
+
+        boolean runsHere(int s) {
+            return local == null || local.contains(s);
         }
     }
 
@@ -105,9 +130,10 @@ public final class Machine {
                     Thread.ofPlatform().name("s-pipe-thread-", 0).daemon(true).factory());
             try {
                 for (int s = 0; s < n; s++) {
-                    tables.add(new PhextPageTable());
-                    registers.add(new Registers());
-                    kernels.add(options.reference() ? new ScalarKernels() : new VectorKernels());
+                    boolean here = options.runsHere(s);
+                    tables.add(here ? new PhextPageTable() : null);
+                    registers.add(here ? new Registers() : null);
+                    kernels.add(here ? (options.reference() ? new ScalarKernels() : new VectorKernels()) : null);
                 }
                 layout(program, n, shared, tables);
             } catch (OutOfMemoryError e) {
@@ -137,13 +163,17 @@ public final class Machine {
             }
             int n = options.sentrons();
             for (PhextPageTable table : tables) {
-                table.resetToPlaced();
+                if (table != null) {
+                    table.resetToPlaced();
+                }
             }
             for (TensorDecl t : program.tensors()) {
                 if (!t.role().isInput()) {
                     for (PhextCoord c : localPages(t, n)) {
                         for (PhextPageTable table : tables) {
-                            table.lookup(c, "reset").segment().fill((byte) 0);
+                            if (table != null) {
+                                table.lookup(c, "reset").segment().fill((byte) 0);
+                            }
                         }
                     }
                 }
@@ -193,7 +223,9 @@ public final class Machine {
                 }
             }
             for (PhextPageTable t : tables) {
-                t.close();
+                if (t != null) {
+                    t.close();
+                }
             }
             shared.close();
         }
@@ -226,6 +258,61 @@ public final class Machine {
         return p.tensors().stream().map(TensorDecl::name).toList().toString();
     }
 
+    /** One host's share of a run spread over hosts: the sentrons it ran and the outputs it copied out. */
+    public record Part(java.util.Set<Integer> sentrons, Map<String, HostTensor> outputs) {
+    }
+
+    /**
+     * Puts together the outputs of a run spread over hosts: every region of an output comes from the host whose
+     * sentron holds it (the rows, columns or pages of its shard; a tensor that is not split, from sentron 0's host).
+     */
+    public static Map<String, HostTensor> merge(Program program, int n, List<Part> parts) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (TensorDecl t : program.tensors()) {
+            if (!t.role().isOutput()) {
+                continue;
+            }
+            float[] data = new float[(int) t.elements()];
+            int cols = t.pageColumns();
+            int pageSize = t.pageLines() * cols;
+            for (int p = 0; p < t.pages().size(); p++) {
+                int base = p * pageSize;
+                switch (t.split()) {
+                    case NONE -> System.arraycopy(from(parts, 0, t), base, data, base, pageSize);
+                    case PAGES -> System.arraycopy(from(parts, p / shardPages(t, n), t), base, data, base, pageSize);
+                    case ROWS -> {
+                        for (int s = 0; s < n; s++) {
+                            long[] sh = shard(t.pageLines(), n, s);
+                            int at = base + (int) sh[0] * cols;
+                            System.arraycopy(from(parts, s, t), at, data, at, (int) sh[1] * cols);
+                        }
+                    }
+                    case COLS -> {
+                        for (int s = 0; s < n; s++) {
+                            long[] sh = shard(cols, n, s);
+                            float[] src = from(parts, s, t);
+                            for (int r = 0; r < t.pageLines(); r++) {
+                                int at = base + r * cols + (int) sh[0];
+                                System.arraycopy(src, at, data, at, (int) sh[1]);
+                            }
+                        }
+                    }
+                }
+            }
+            out.put(t.name(), new HostTensor(t.shape(), data));
+        }
+        return out;
+    }
+
+    private static float[] from(List<Part> parts, int sentron, TensorDecl t) {
+        for (Part p : parts) {
+            if (p.sentrons().contains(sentron) && p.outputs().containsKey(t.name())) {
+                return p.outputs().get(t.name()).data();
+            }
+        }
+        throw new VtpuRuntimeException("output " + t.name() + ": no host reported the shard of sentron " + sentron);
+    }
+
     /** The first line (or column) and count of sentron {@code s}'s shard of {@code total}. */
     static long[] shard(long total, int n, int s) {
         long per = (total + n - 1) / n;
@@ -246,7 +333,8 @@ public final class Machine {
     /** Global page {@code p} of a split=pages tensor: the sentron whose shard holds it, at its local index. */
     private static Page pageShard(TensorDecl t, int n, List<PhextPageTable> tables, int p, String what) {
         int per = shardPages(t, n);
-        return tables.get(p / per).lookup(t.pages().get(p % per), what);
+        PhextPageTable table = tables.get(p / per);
+        return table == null ? null : table.lookup(t.pages().get(p % per), what);
     }
 
     private static boolean isShared(TensorDecl t) {
@@ -269,6 +357,9 @@ public final class Machine {
                     continue;
                 }
                 for (int s = 0; s < n; s++) {
+                    if (tables.get(s) == null) {
+                        continue;
+                    }
                     long lines = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[1] : t.pageLines();
                     long cols = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[1] : t.pageColumns();
                     own.get(s).add(new PageSpec(c, t.dtype(), lines, cols));
@@ -282,6 +373,9 @@ public final class Machine {
             // Every sentron gets the pages of a full shard (the last one's spare pages stay zero and unused),
             // at the coordinates of the tensor's first pages: its program sees a tensor of ⌈d0/N⌉ leading rows.
             for (int s = 0; s < n; s++) {
+                if (tables.get(s) == null) {
+                    continue;
+                }
                 for (PhextCoord c : localPages(t, n)) {
                     own.get(s).add(new PageSpec(c, t.dtype(), t.pageLines(), t.pageColumns()));
                 }
@@ -290,6 +384,9 @@ public final class Machine {
         shared.placeAll(sharedSpecs);
         for (int s = 0; s < n; s++) {
             PhextPageTable table = tables.get(s);
+            if (table == null) {
+                continue; // another host's sentron
+            }
             table.placeAll(own.get(s));
             for (PageSpec spec : sharedSpecs) {
                 table.map(shared.lookup(spec.coord(), "layout"));
@@ -303,7 +400,10 @@ public final class Machine {
         long pageSize = (long) t.pageLines() * t.pageColumns();
         for (int p = 0; p < pages.size(); p++) {
             if (t.split() == Split.PAGES) {
-                transfer(pageShard(t, n, tables, p, "input"), h.data(), p * pageSize, t.pageColumns(), 0, 0, true);
+                Page page = pageShard(t, n, tables, p, "input");
+                if (page != null) {
+                    transfer(page, h.data(), p * pageSize, t.pageColumns(), 0, 0, true);
+                }
                 continue;
             }
             if (isShared(t)) {
@@ -311,6 +411,9 @@ public final class Machine {
                 continue;
             }
             for (int s = 0; s < n; s++) {
+                if (tables.get(s) == null) {
+                    continue;
+                }
                 long r0 = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[0] : 0;
                 long c0 = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[0] : 0;
                 transfer(tables.get(s).lookup(pages.get(p), "input"), h.data(), p * pageSize, t.pageColumns(), r0, c0, true);
@@ -324,11 +427,17 @@ public final class Machine {
         long pageSize = (long) t.pageLines() * t.pageColumns();
         for (int p = 0; p < pages.size(); p++) {
             if (t.split() == Split.PAGES) {
-                transfer(pageShard(t, n, tables, p, "output"), data, p * pageSize, t.pageColumns(), 0, 0, false);
+                Page page = pageShard(t, n, tables, p, "output");
+                if (page != null) {
+                    transfer(page, data, p * pageSize, t.pageColumns(), 0, 0, false);
+                }
                 continue;
             }
             int from = t.split() == Split.NONE ? 0 : n - 1;
             for (int s = 0; s <= from; s++) {
+                if (tables.get(s) == null) {
+                    continue;
+                }
                 long r0 = t.split() == Split.ROWS ? shard(t.pageLines(), n, s)[0] : 0;
                 long c0 = t.split() == Split.COLS ? shard(t.pageColumns(), n, s)[0] : 0;
                 transfer(tables.get(s).lookup(pages.get(p), "output"), data, p * pageSize, t.pageColumns(), r0, c0, false);
@@ -369,12 +478,15 @@ public final class Machine {
                                               java.util.concurrent.ExecutorService pool,
                                               java.util.concurrent.ExecutorService sThreads) {
         int n = options.sentrons();
-        Transport transport = new LocalTransport(options.timeoutMillis());
+        Transport transport = options.transport() != null ? options.transport() : new LocalTransport(options.timeoutMillis());
         SentronStats[] stats = new SentronStats[n];
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         int cpus = Runtime.getRuntime().availableProcessors();
         for (int s = 0; s < n && failure.get() == null; s++) {
+            if (!options.runsHere(s)) {
+                continue;
+            }
             int id = s;
             Sentron sentron;
             try {
@@ -419,6 +531,6 @@ public final class Machine {
         if (f != null) {
             throw new VtpuRuntimeException("a sentron failed: " + f, f);
         }
-        return List.of(stats);
+        return java.util.Arrays.stream(stats).filter(java.util.Objects::nonNull).toList();
     }
 }
