@@ -182,4 +182,32 @@ class DurabilityTest {
         assertEquals(JobStatus.SUCCEEDED, after.status());
         assertEquals(done.outputs(), after.outputs());
     }
+
+    @Test
+    void aSpreadJobWhoseAgentDiesIsPlacedAgainAndItsOtherSharesStopped() {
+        Scheduler s = scheduler();
+        NodeAgent a = agent("agent-a");
+        NodeAgent b = agent("agent-b");
+        String siwa = """
+                .tensor Y f32[8, 8] @1.1.1/1.1.1/1.1.2 output
+                .group 1 = 0..3
+                        S: SLI R1, 60000000 ^0
+                        wait s0 | S: CSET P0, Y
+                loop:   D: FILL T0, 8x8, 1.0 | C: LOOP R1, loop
+                        C: REDUCE T0, 1, sum ^0
+                        wait c0 | S: SCATTER T0, P0, 8x8 ^1
+                        wait s1
+                """;
+        String id = s.submit(s.parser().parse(TestJobs.body("siwa", siwa, Map.of(), "\"sentrons\": 4").getBytes())).id();
+        JobRecord r = awaitStatus(s, id, JobStatus.RUNNING);
+        assertEquals(2, r.parts().size(), r.toString());
+        agent("agent-c");
+        a.halt();
+        JobRecord done = awaitStatus(s, id, JobStatus.SUCCEEDED);
+        assertEquals(2, done.attempt(), "placed again after agent-a stopped heartbeating");
+        assertTrue(done.parts().stream().noneMatch(p -> p.node().equals("agent-a")), done.toString());
+        assertTrue(b.runningJobs().isEmpty());
+        float[] y = Npy.parse(s.output(id, "Y"), "Y").data();
+        assertEquals(4f, y[0], 0f, "four sentrons' 1.0 summed");
+    }
 }

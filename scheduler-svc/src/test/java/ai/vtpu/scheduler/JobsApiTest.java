@@ -310,11 +310,38 @@ class JobsApiTest {
     }
 
     @Test
-    void programsNeedingMoreSentronsThanAnyNodeFailClearly() {
-        String id = submit(TestJobs.body("siwa", TestJobs.spin(1), Map.of("X", TestJobs.random(1, 8, 8)), "\"sentrons\": 3"));
+    void programsNeedingMoreSentronsThanAllNodesHaveFailClearly() {
+        String id = submit(TestJobs.body("siwa", TestJobs.spin(1), Map.of("X", TestJobs.random(1, 8, 8)), "\"sentrons\": 5"));
         JsonNode done = await(id, Set.of("FAILED", "SUCCEEDED"));
         assertEquals("FAILED", done.get("status").asText());
-        assertTrue(done.get("error").asText().contains("largest node agent has 2"), done.toString());
+        assertTrue(done.get("error").asText().contains("the live node agents have 4 in all"), done.toString());
+    }
+
+    @Test
+    void aJobLargerThanAnyAgentIsSpreadOverAgentsAndCombinedByAllReduce() {
+        // 4 sentrons, agents of 2: two shares, whose partial GEMMs the all-reduce adds over the network C pipe.
+        String siwa = TestJobs.example("dp_gemm.siwa");
+        Map<String, HostTensor> in = Map.of("A", TestJobs.random(1, 128, 256), "B", TestJobs.random(2, 256, 128));
+        String id = submit(TestJobs.body("siwa", siwa, in, "\"sentrons\": 4"));
+        JsonNode done = await(id, Set.of("SUCCEEDED", "FAILED"));
+        assertEquals("SUCCEEDED", done.get("status").asText(), done.toString());
+        assertEquals(2, done.get("stats").get("parts").size(), done.toString());
+        HostTensor want = Machine.run(TestJobs.assemble(siwa), in, Machine.Options.of(4)).outputs().get("C");
+        assertArrayEquals(want.data(), fetch(id, "C").data(), "equal to one host's run, bit for bit");
+    }
+
+    @Test
+    void aJobIsSpreadOverTheNodesAskedForAndItsSplitOutputMerged() {
+        String siwa = TestJobs.example("mlp.siwa");
+        Map<String, HostTensor> in = Map.of("x", TestJobs.random(1, 128, 256), "W", TestJobs.random(2, 256, 128),
+                "b", TestJobs.random(3, 1, 128));
+        String id = submit(TestJobs.body("siwa", siwa, in, "\"sentrons\": 2, \"nodes\": 2"));
+        JsonNode done = await(id, Set.of("SUCCEEDED", "FAILED"));
+        assertEquals("SUCCEEDED", done.get("status").asText(), done.toString());
+        assertTrue(done.get("node").asText().contains(","), "on two agents: " + done.get("node"));
+        HostTensor want = Machine.run(TestJobs.assemble(siwa), in, Machine.Options.of(2)).outputs().get("y");
+        assertArrayEquals(want.data(), fetch(id, "y").data());
+        problem(TestJobs.body("siwa", siwa, in, "\"sentrons\": 2, \"nodes\": 3"), 400, "/nodes", "cannot spread 2 sentron(s) over 3");
     }
 
     @Test

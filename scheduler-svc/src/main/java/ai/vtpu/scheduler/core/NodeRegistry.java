@@ -55,6 +55,48 @@ public final class NodeRegistry {
         return best.map(n -> n.last().node());
     }
 
+    /**
+     * Spreads {@code sentrons} over live nodes, those with the most free sentrons first: over exactly {@code count}
+     * nodes if given, else over as few as hold them. Reserves and returns node -> how many; empty if they do not fit.
+     */
+    public synchronized Optional<java.util.LinkedHashMap<String, Integer>> spread(int sentrons, Integer count) {
+        List<Node> up = nodes.values().stream().filter(n -> health(n.last().node()) == Health.UP && n.free() > 0)
+                .sorted(Comparator.comparingInt(Node::free).reversed().thenComparing(n -> n.last().node())).toList();
+        int k = count != null ? count : 0;
+        if (count != null && up.size() < count) {
+            return Optional.empty();
+        }
+        java.util.LinkedHashMap<String, Integer> take = new java.util.LinkedHashMap<>();
+        int left = sentrons;
+        List<Node> use = count != null ? up.subList(0, count) : up;
+        for (int i = 0; i < use.size() && left > 0; i++) {
+            Node n = use.get(i);
+            // With a node count, leave at least one sentron for each node still to come.
+            int rest = count != null ? use.size() - i - 1 : 0;
+            int here = Math.min(n.free(), left - rest);
+            if (here <= 0) {
+                return Optional.empty();
+            }
+            take.put(n.last().node(), here);
+            left -= here;
+        }
+        if (left > 0 || (k > 0 && take.size() != k)) {
+            return Optional.empty();
+        }
+        take.forEach((node, c) -> nodes.computeIfPresent(node, (x, v) -> new Node(v.last(), v.seenNanos(), v.reserved() + c)));
+        return Optional.of(take);
+    }
+
+    /** The sentrons free on all live nodes together. */
+    public int freeInAll() {
+        return nodes.values().stream().filter(n -> health(n.last().node()) == Health.UP).mapToInt(Node::free).sum();
+    }
+
+    /** The sentrons of all live nodes together. */
+    public int totalInAll() {
+        return nodes.values().stream().filter(n -> health(n.last().node()) != Health.DOWN).mapToInt(n -> n.last().sentrons()).sum();
+    }
+
     public synchronized void release(String node, int sentrons) {
         nodes.computeIfPresent(node, (k, v) -> new Node(v.last(), v.seenNanos(), Math.max(0, v.reserved() - sentrons)));
     }

@@ -56,8 +56,8 @@ public final class RequestParser {
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!List.of("program", "inputs", "sentrons", "optLevel", "split").contains(f)) {
-                throw ApiException.badRequest("/" + f, "unknown field '" + f + "'; expected program, inputs, sentrons, optLevel, split");
+            if (!List.of("program", "inputs", "sentrons", "optLevel", "split", "nodes").contains(f)) {
+                throw ApiException.badRequest("/" + f, "unknown field '" + f + "'; expected program, inputs, sentrons, optLevel, split, nodes");
             }
         }
         JsonNode program = root.get("program");
@@ -116,7 +116,11 @@ public final class RequestParser {
                 split.add(sp.get(i).asText());
             }
         }
-        return new JobRequest(format, programBytes, inputBytes, inputs, sentrons, opt, List.copyOf(split));
+        Integer nodes = root.hasNonNull("nodes") ? intField(root, "nodes", 1, 1, 64) : null;
+        if (nodes != null && nodes > sentrons) {
+            throw ApiException.badRequest("/nodes", "cannot spread " + sentrons + " sentron(s) over " + nodes + " node agents");
+        }
+        return new JobRequest(format, programBytes, inputBytes, inputs, sentrons, opt, List.copyOf(split), nodes);
     }
 
     public void checkSize(long bytes) {

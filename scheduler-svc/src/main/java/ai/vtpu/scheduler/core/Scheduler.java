@@ -17,6 +17,10 @@ import ai.vtpu.cluster.store.JetStreamSetup;
 import ai.vtpu.cluster.store.JobStore;
 import ai.vtpu.cluster.store.TensorStore;
 import ai.vtpu.phextcc.CompileException;
+import ai.vtpu.isa.program.Program;
+import ai.vtpu.isa.program.ProgramFile;
+import ai.vtpu.runtime.exec.HostTensor;
+import ai.vtpu.runtime.exec.Machine;
 import ai.vtpu.runtime.io.Npy;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -151,7 +155,7 @@ public final class Scheduler implements AutoCloseable {
         String traceparent = tracing.submitted(id, r.format().wire());
         JobRecord job = new JobRecord(id, JobStatus.QUEUED, r.format(), r.optLevel(), r.sentrons(), r.split(), in, source,
                 ready ? source : null, ready ? in : null, ready ? pre.outputNames() : null, null, 0, null, null, null, now, now,
-                null, null, traceparent);
+                null, null, traceparent, r.nodes(), null);
         jobs.create(job);
         active.put(id, job);
         event(job);
@@ -194,10 +198,8 @@ public final class Scheduler implements AutoCloseable {
             JobRecord j = jobs.get(id).orElse(before);
             throw ApiException.conflict("job " + id + " is already " + j.status());
         }
-        JobRecord was = before;
-        if (was.status() == JobStatus.RUNNING && was.node() != null) {
-            nc.publish(Subjects.cancel(was.node()), Json.bytes(new Cancel(id, was.attempt())));
-            nodes.release(was.node(), was.sentrons());
+        if (before.status() == JobStatus.RUNNING) {
+            stopParts(before, null);
         }
         finished(after.get());
         return after.get();
@@ -248,6 +250,9 @@ public final class Scheduler implements AutoCloseable {
             if (j.status() != JobStatus.RUNNING || j.attempt() != r.attempt()) {
                 return null;
             }
+            if (j.parts() != null) {
+                return applyPart(j, r, now);
+            }
             return switch (r.outcome()) {
                 case SUCCEEDED -> {
                     Map<String, String> outs = new LinkedHashMap<>();
@@ -259,8 +264,17 @@ public final class Scheduler implements AutoCloseable {
                 case CANCELLED -> null;
             };
         });
-        nodes.release(r.node(), after.map(JobRecord::sentrons).orElse(0));
+        nodes.release(r.node(), after.map(j -> j.parts() == null ? j.sentrons() : sharesOf(j, r.node())).orElse(0));
         after.ifPresent(j -> {
+            if (j.parts() != null && j.status() != JobStatus.RUNNING) {
+                stopParts(j, r.node()); // one share failed or was handed back: the others stop too
+            }
+            if (j.status() == JobStatus.RUNNING) {
+                if (j.parts() != null && j.parts().stream().allMatch(JobRecord.Part::done)) {
+                    merge(j);
+                }
+                return;
+            }
             Span run = tracing.child("vtpu.job.run", j.id(), j.traceparent(), j.placedAt());
             run.setAttribute(JobTracing.NODE, r.node());
             run.setAttribute("vtpu.attempt", r.attempt());
@@ -288,6 +302,144 @@ public final class Scheduler implements AutoCloseable {
             active.put(id, now);
         }
         return written;
+    }
+
+    /** A spread job's share finished: recorded; a failure or hand-back ends the attempt for all shares. */
+    private static JobRecord applyPart(JobRecord j, WorkResult r, long now) {
+        List<JobRecord.Part> parts = new ArrayList<>();
+        boolean mine = false;
+        for (JobRecord.Part p : j.parts()) {
+            boolean here = p.node().equals(r.node());
+            mine |= here;
+            parts.add(here && !p.done() && r.outcome() == Outcome.SUCCEEDED
+                    ? new JobRecord.Part(p.node(), p.sentrons(), r.outputs(), r.stats()) : p);
+        }
+        if (!mine) {
+            return null;
+        }
+        return switch (r.outcome()) {
+            case SUCCEEDED -> j.withParts(parts, now);
+            case FAILED -> j.failed("on node " + r.node() + ": " + r.error(), now);
+            case HANDED_BACK -> j.requeued(now);
+            case CANCELLED -> null;
+        };
+    }
+
+    private static int sharesOf(JobRecord j, String node) {
+        return j.parts().stream().filter(p -> p.node().equals(node)).mapToInt(p -> p.sentrons().size()).sum();
+    }
+
+    /** Cancels the job's shares still running (all but {@code except}'s) and gives their sentrons back. */
+    private void stopParts(JobRecord j, String except) {
+        if (j.parts() == null) {
+            if (j.node() != null && !j.node().equals(except)) {
+                nc.publish(Subjects.cancel(j.node()), Json.bytes(new Cancel(j.id(), j.attempt())));
+                nodes.release(j.node(), j.sentrons());
+            }
+            return;
+        }
+        for (JobRecord.Part p : j.parts()) {
+            if (!p.node().equals(except) && !p.done()) {
+                nc.publish(Subjects.cancel(p.node()), Json.bytes(new Cancel(j.id(), j.attempt())));
+                nodes.release(p.node(), p.sentrons().size());
+            }
+        }
+    }
+
+    /**
+     * Every share of a spread job finished: the outputs are put together (each region from the agent whose sentron
+     * holds it), stored, and the job succeeds. Also run by a restarted scheduler that finds such a job.
+     */
+    private void merge(JobRecord j) {
+        long now = System.currentTimeMillis();
+        try {
+            Program program = ProgramFile.read(tensors.get(j.program()));
+            List<Machine.Part> parts = new ArrayList<>();
+            for (JobRecord.Part p : j.parts()) {
+                Map<String, HostTensor> outs = new LinkedHashMap<>();
+                p.outputs().forEach((name, object) -> outs.put(name, Npy.parse(tensors.get(object), object)));
+                parts.add(new Machine.Part(Set.copyOf(p.sentrons()), outs));
+            }
+            Map<String, String> outs = new LinkedHashMap<>();
+            for (var e : Machine.merge(program, j.sentrons(), parts).entrySet()) {
+                String object = TensorStore.jobObject(j.id(), "out/" + j.attempt(), e.getKey() + ".npy");
+                tensors.put(object, Npy.toBytes(e.getValue()));
+                outs.put(j.outputNames().getOrDefault(e.getKey(), e.getKey()), object);
+            }
+            var stats = Json.MAPPER.createObjectNode();
+            var arr = stats.putArray("parts");
+            for (JobRecord.Part p : j.parts()) {
+                var o = arr.addObject();
+                o.put("node", p.node());
+                o.putPOJO("sentrons", p.sentrons());
+                o.set("stats", p.stats());
+            }
+            update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.succeeded(outs, stats, now) : null)
+                    .ifPresent(this::finished);
+        } catch (RuntimeException e) {
+            update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt()
+                    ? x.failed("merging the agents' outputs: " + e.getMessage(), now) : null).ifPresent(this::finished);
+        }
+    }
+
+    /** Places a job's sentrons on several agents: contiguous ranges, each agent told its own and the run's C-pipe id. */
+    private void placeSpread(JobRecord j, Map<String, Integer> shares) {
+        List<JobRecord.Part> parts = new ArrayList<>();
+        int next = 0;
+        for (var e : shares.entrySet()) {
+            List<Integer> ids = new ArrayList<>();
+            for (int k = 0; k < e.getValue(); k++) {
+                ids.add(next++);
+            }
+            parts.add(new JobRecord.Part(e.getKey(), List.copyOf(ids), null, null));
+        }
+        long now = System.currentTimeMillis();
+        Span span = tracing.child("vtpu.job.place", j.id(), j.traceparent(), null);
+        span.setAttribute(JobTracing.NODE, String.join(",", shares.keySet()));
+        Optional<JobRecord> placed = update(j.id(), x -> x.status() == JobStatus.QUEUED && x.attempt() == j.attempt()
+                ? x.placedSpread(parts, now) : null);
+        if (placed.isEmpty()) {
+            shares.forEach(nodes::release);
+            span.end();
+            return;
+        }
+        JobRecord p = placed.get();
+        String run = p.id() + "-" + p.attempt();
+        String refusal = null;
+        for (JobRecord.Part part : parts) {
+            WorkOrder order = new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(), List.copyOf(p.outputNames().keySet()),
+                    p.sentrons(), p.traceparent(), part.sentrons(), run);
+            String no = sendOrder(part.node(), order);
+            if (no != null) {
+                refusal = part.node() + ": " + no;
+                break;
+            }
+        }
+        if (refusal == null) {
+            span.end();
+            event(p);
+            return;
+        }
+        String why = refusal;
+        JobTracing.fail(span, why);
+        stopParts(p, null);
+        LOG.info(() -> "job " + p.id() + ": not every agent took its share (" + why + "); it stays queued");
+        long later = System.currentTimeMillis();
+        update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
+    }
+
+    /** Sends a work order; null when the agent took it, else why not. */
+    private String sendOrder(String node, WorkOrder order) {
+        try {
+            Message reply = nc.request(Subjects.work(node), Json.bytes(order), config.orderTimeout());
+            WorkAck ack = Json.read(reply.getData(), WorkAck.class, Subjects.work(node));
+            return ack.accepted() ? null : ack.reason();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (RuntimeException e) {
+            return "no answer: " + e.getMessage();
+        }
     }
 
     private void finished(JobRecord j) {
@@ -335,11 +487,16 @@ public final class Scheduler implements AutoCloseable {
                     }
                 }
                 case RUNNING -> {
+                    if (j.parts() != null && j.parts().stream().allMatch(JobRecord.Part::done)) {
+                        merge(j);
+                        continue;
+                    }
                     // Right after a restart the nodes have not been heard yet: give them one timeout to answer DISCOVER.
                     if (settled && lost(j)) {
                         long now = System.currentTimeMillis();
                         update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.requeued(now) : null)
                                 .ifPresent(x -> {
+                                    stopParts(j, null);
                                     tracing.event("vtpu.job.requeue", x.id(), x.traceparent(),
                                             Attributes.of(JobTracing.NODE, String.valueOf(j.node())));
                                     LOG.info(() -> "job " + x.id() + ": node " + j.node() + " is gone; placing it again");
@@ -355,11 +512,18 @@ public final class Scheduler implements AutoCloseable {
 
     /** The job's node is down, or restarted since it took the job, or says it no longer runs it after leaving. */
     private boolean lost(JobRecord j) {
-        NodeRegistry.Health h = nodes.health(j.node());
+        if (j.parts() != null) {
+            return j.parts().stream().anyMatch(p -> !p.done() && lostNode(p.node(), j));
+        }
+        return lostNode(j.node(), j);
+    }
+
+    private boolean lostNode(String node, JobRecord j) {
+        NodeRegistry.Health h = nodes.health(node);
         if (h == NodeRegistry.Health.DOWN) {
             return true;
         }
-        Heartbeat hb = nodes.get(j.node()).orElseThrow().last();
+        Heartbeat hb = nodes.get(node).orElseThrow().last();
         return j.placedAt() != null && hb.startedAt() > j.placedAt() && !hb.running().contains(j.id() + "#" + j.attempt());
     }
 
@@ -415,14 +579,20 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void place(JobRecord j) {
-        Optional<String> node = nodes.place(j.sentrons());
+        boolean asked = j.nodes() != null && j.nodes() > 1;
+        Optional<String> node = asked ? Optional.empty() : nodes.place(j.sentrons());
+        if (node.isEmpty() && (asked || (j.sentrons() > nodes.largest() && j.sentrons() <= nodes.totalInAll()))) {
+            nodes.spread(j.sentrons(), asked ? j.nodes() : null).ifPresent(shares -> placeSpread(j, shares));
+            return;
+        }
         if (node.isEmpty()) {
             int largest = nodes.largest();
-            if (largest > 0 && j.sentrons() > largest) {
+            int all = nodes.totalInAll();
+            if (largest > 0 && j.sentrons() > all) {
                 long now = System.currentTimeMillis();
                 update(j.id(), x -> x.status() == JobStatus.QUEUED ? x.failed("the job asks for " + j.sentrons()
-                        + " sentrons; the largest node agent has " + largest + " (splitting one job across agents needs the "
-                        + "network C pipe, not built yet)", now) : null).ifPresent(this::finished);
+                        + " sentrons; the live node agents have " + all + " in all (the largest " + largest + ")", now) : null)
+                        .ifPresent(this::finished);
             }
             return;
         }
@@ -440,17 +610,7 @@ public final class Scheduler implements AutoCloseable {
         JobRecord p = placed.get();
         WorkOrder order = new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(), List.copyOf(p.outputNames().keySet()),
                 p.sentrons(), p.traceparent());
-        String refusal;
-        try {
-            Message reply = nc.request(Subjects.work(node.get()), Json.bytes(order), config.orderTimeout());
-            WorkAck ack = Json.read(reply.getData(), WorkAck.class, Subjects.work(node.get()));
-            refusal = ack.accepted() ? null : ack.reason();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            refusal = "interrupted";
-        } catch (RuntimeException e) {
-            refusal = "no answer: " + e.getMessage();
-        }
+        String refusal = sendOrder(node.get(), order);
         if (refusal == null) {
             span.end();
             event(p);

@@ -12,6 +12,7 @@ import ai.vtpu.cluster.protocol.Messages.WorkResult;
 import ai.vtpu.cluster.protocol.Subjects;
 import ai.vtpu.cluster.store.JetStreamSetup;
 import ai.vtpu.cluster.store.TensorStore;
+import ai.vtpu.cluster.transport.NatsTransport;
 import ai.vtpu.isa.program.Program;
 import ai.vtpu.isa.program.ProgramFile;
 import ai.vtpu.runtime.exec.HostTensor;
@@ -183,11 +184,11 @@ public final class NodeAgent implements AutoCloseable {
                 reply(m, new WorkAck(config.node(), false, "draining"));
                 return;
             }
-            if (o.sentrons() > config.sentrons() - busy) {
-                reply(m, new WorkAck(config.node(), false, "needs " + o.sentrons() + " sentrons, " + (config.sentrons() - busy) + " free"));
+            if (o.sentronsHere() > config.sentrons() - busy) {
+                reply(m, new WorkAck(config.node(), false, "needs " + o.sentronsHere() + " sentrons, " + (config.sentrons() - busy) + " free"));
                 return;
             }
-            busy += o.sentrons();
+            busy += o.sentronsHere();
             r = new Running(o);
             running.put(key, r);
             r.future = workers.submit(() -> execute(r, key));
@@ -232,12 +233,23 @@ public final class NodeAgent implements AutoCloseable {
             Program program = ProgramFile.read(tensors.get(o.program()));
             Map<String, HostTensor> in = new LinkedHashMap<>();
             o.inputs().forEach((name, object) -> in.put(name, Npy.parse(tensors.get(object), object)));
-            Machine.Result run = Machine.run(program, in, new Machine.Options(o.sentrons(), config.referenceKernels(),
-                    config.cTimeoutMillis(), config.pin()));
+            Machine.Options options = new Machine.Options(o.sentrons(), config.referenceKernels(), config.cTimeoutMillis(), config.pin());
+            Machine.Result run;
+            if (o.local() == null) {
+                run = Machine.run(program, in, options);
+            } else {
+                // A share of a job spread over agents: the C pipe to the other agents' sentrons goes over NATS.
+                java.util.Set<Integer> local = java.util.Set.copyOf(o.local());
+                try (NatsTransport t = new NatsTransport(nc, o.run(), local, o.sentrons(), config.cTimeoutMillis())) {
+                    run = Machine.run(program, in, options.part(local, t));
+                }
+            }
             checkStopped(r);
             Map<String, String> outs = new LinkedHashMap<>();
             for (var e : run.outputs().entrySet()) {
-                String object = ai.vtpu.cluster.store.TensorStore.jobObject(o.jobId(), "out/" + o.attempt(), e.getKey() + ".npy");
+                // A share of a spread job writes under its node: the scheduler merges the shares into out/<attempt>/.
+                String kind = o.local() == null ? "out/" + o.attempt() : "out/" + o.attempt() + "/" + config.node();
+                String object = TensorStore.jobObject(o.jobId(), kind, e.getKey() + ".npy");
                 tensors.put(object, Npy.toBytes(e.getValue()));
                 outs.put(e.getKey(), object);
             }
@@ -256,7 +268,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         } finally {
             synchronized (this) {
-                busy -= o.sentrons();
+                busy -= o.sentronsHere();
                 running.remove(key);
             }
         }

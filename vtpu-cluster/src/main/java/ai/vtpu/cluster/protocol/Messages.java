@@ -28,9 +28,20 @@ public final class Messages {
      *
      * @param attempt increases each time the job is placed again; results of older attempts are ignored
      * @param traceparent the W3C trace context of the job, so the agent's span joins the job's trace
+     * @param local for a job spread over several agents: the sentrons (of {@code sentrons}) this agent runs; null: all
+     * @param run for a spread job: the C pipe's run id, the same on every agent of the attempt
      */
     public record WorkOrder(String jobId, int attempt, String program, Map<String, String> inputs, List<String> outputs,
-                            int sentrons, String traceparent) {
+                            int sentrons, String traceparent, List<Integer> local, String run) {
+        public WorkOrder(String jobId, int attempt, String program, Map<String, String> inputs, List<String> outputs, int sentrons,
+                         String traceparent) {
+            this(jobId, attempt, program, inputs, outputs, sentrons, traceparent, null, null);
+        }
+
+        /** The sentrons this order occupies on the agent that takes it. */
+        public int sentronsHere() {
+            return local == null ? sentrons : local.size();
+        }
     }
 
     /** The agent's answer to a {@link WorkOrder}: accepted, or why not (draining, no free sentrons). */
