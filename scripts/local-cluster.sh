@@ -85,7 +85,7 @@ start() {
   echo $! >"$dir/nats-server.pid"
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$nats_port") 2>/dev/null && break; sleep 0.1; done
   url="nats://127.0.0.1:$nats_port"
-  "$java" "${jvm[@]}" -Dvtpu.nats.url="$url" -Dquarkus.http.port="$http_port" -Dvtpu.scheduler.tokens="$token" \
+  "$java" "${jvm[@]}" -Dvtpu.nats.url="$url" -Dquarkus.http.port="$http_port" -Dvtpu.api.tokens="$token" \
     -jar "$sched" >"$dir/scheduler-svc.log" 2>&1 &
   echo $! >"$dir/scheduler-svc.pid"
   for i in 1 2; do

@@ -2,7 +2,7 @@ package ai.vtpu.scheduler.api;
 
 import ai.vtpu.cluster.protocol.JobRecord;
 import ai.vtpu.cluster.protocol.JobStatus;
-import ai.vtpu.scheduler.core.ApiException;
+import ai.vtpu.cluster.protocol.ApiException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -38,7 +38,7 @@ public class JobsResource {
     @RequestBody(required = true)
     @APIResponse(responseCode = "202", description = "Accepted and stored durably: {\"id\", \"status\"}")
     @APIResponse(responseCode = "400", description = "Malformed request (problem+json names the field)")
-    @APIResponse(responseCode = "413", description = "Larger than vtpu.scheduler.max-request-bytes")
+    @APIResponse(responseCode = "413", description = "Larger than vtpu.api.max-request-bytes")
     @APIResponse(responseCode = "422", description = "Inputs do not match the program")
     public Response submit(byte[] body) {
         JobRecord j = service.scheduler().submit(service.scheduler().parser().parse(body));

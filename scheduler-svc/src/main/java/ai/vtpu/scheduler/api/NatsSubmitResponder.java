@@ -3,7 +3,7 @@ package ai.vtpu.scheduler.api;
 import ai.vtpu.cluster.protocol.JobRecord;
 import ai.vtpu.cluster.protocol.Json;
 import ai.vtpu.cluster.protocol.Subjects;
-import ai.vtpu.scheduler.core.ApiException;
+import ai.vtpu.cluster.protocol.ApiException;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.quarkus.runtime.Startup;

@@ -23,7 +23,7 @@ public class SchedulerService {
     @ConfigProperty(name = "vtpu.scheduler.node-timeout", defaultValue = "5s")
     Duration nodeTimeout;
 
-    @ConfigProperty(name = "vtpu.scheduler.max-request-bytes", defaultValue = "67108864")
+    @ConfigProperty(name = "vtpu.api.max-request-bytes", defaultValue = "67108864")
     long maxRequestBytes;
 
     @Inject

@@ -1,5 +1,6 @@
 package ai.vtpu.scheduler.core;
 
+import ai.vtpu.cluster.protocol.ApiException;
 import ai.vtpu.cluster.protocol.ProgramFormat;
 import ai.vtpu.isa.IsaException;
 import ai.vtpu.isa.asm.Assembler;

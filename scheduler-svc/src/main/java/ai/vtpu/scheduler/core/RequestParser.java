@@ -1,5 +1,6 @@
 package ai.vtpu.scheduler.core;
 
+import ai.vtpu.cluster.protocol.ApiException;
 import ai.vtpu.cluster.protocol.ProgramFormat;
 import ai.vtpu.runtime.VtpuRuntimeException;
 import ai.vtpu.runtime.exec.HostTensor;
@@ -126,7 +127,7 @@ public final class RequestParser {
     public void checkSize(long bytes) {
         if (bytes > maxBytes) {
             throw new ApiException(413, "Payload too large", "the request has " + bytes + " bytes; the limit is " + maxBytes
-                    + " (vtpu.scheduler.max-request-bytes)", null);
+                    + " (vtpu.api.max-request-bytes)", null);
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.vtpu.scheduler.core;
 
+import ai.vtpu.cluster.protocol.ApiException;
 import ai.vtpu.cluster.protocol.ClusterException;
 import ai.vtpu.cluster.protocol.JobRecord;
 import ai.vtpu.cluster.protocol.JobStatus;

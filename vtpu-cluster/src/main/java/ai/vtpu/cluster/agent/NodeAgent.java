@@ -88,7 +88,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Connects, registers (its first heartbeat) and starts taking work. */
     public static NodeAgent start(String natsUrl, AgentConfig config, AgentMetrics metrics) {
-        Connection nc = NatsConnections.connect(natsUrl, "node-agent " + config.node());
+        Connection nc = NatsConnections.connect(natsUrl, "node-agent " + config.node(), false);
         NodeAgent a = new NodeAgent(config, nc, metrics);
         a.dispatcher.subscribe(Subjects.work(config.node()), a::onWork);
         a.dispatcher.subscribe(Subjects.cancel(config.node()), a::onCancel);

@@ -13,8 +13,20 @@ public final class NatsConnections {
     }
 
     public static Connection connect(String url, String name) {
-        Options o = Options.builder().server(url).connectionName(name).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5)).build();
+        return connect(url, name, true);
+    }
+
+    /**
+     * @param echo whether this connection receives its own messages on subjects it subscribes to; node agents connect
+     *             without (their C pipe keeps its own group messages in memory instead of taking them back from the server)
+     */
+    public static Connection connect(String url, String name, boolean echo) {
+        Options.Builder b = Options.builder().server(url).connectionName(name).maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5));
+        if (!echo) {
+            b.noEcho();
+        }
+        Options o = b.build();
         try {
             return Nats.connect(o);
         } catch (IOException e) {

@@ -66,7 +66,8 @@ class DistributedRunTest {
                         local.add(s);
                     }
                 }
-                Connection nc = NatsConnections.connect(nats.url(), "host-" + h);
+                // Without echo, as node agents connect (NatsTransportTest covers connections with echo).
+                Connection nc = NatsConnections.connect(nats.url(), "host-" + h, false);
                 conns.add(nc);
                 parts.add(pool.submit(() -> {
                     try (NatsTransport t = new NatsTransport(nc, run, local, n, 10_000)) {

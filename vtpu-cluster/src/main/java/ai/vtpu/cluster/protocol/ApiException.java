@@ -1,7 +1,7 @@
-package ai.vtpu.scheduler.core;
+package ai.vtpu.cluster.protocol;
 
 /**
- * The scheduler's one error type: becomes an RFC 9457 problem (application/problem+json over REST, the same JSON
+ * A client's mistake (or a refusal) as the services answer it: an RFC 9457 problem (application/problem+json over REST, the same JSON
  * as the reply on NATS). {@code field} is a JSON pointer into the request when the problem is in it.
  */
 public class ApiException extends RuntimeException {

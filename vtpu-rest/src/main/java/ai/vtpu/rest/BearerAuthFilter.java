@@ -1,6 +1,6 @@
-package ai.vtpu.scheduler.api;
+package ai.vtpu.rest;
 
-import ai.vtpu.scheduler.core.ApiException;
+import ai.vtpu.cluster.protocol.ApiException;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -15,17 +15,17 @@ import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Bearer tokens on every {@code /v1} endpoint (tokens from {@code vtpu.scheduler.tokens}); health and OpenAPI stay
+ * Bearer tokens on every {@code /v1} endpoint (tokens from {@code vtpu.api.tokens}); health and OpenAPI stay
  * open. Also refuses bodies over the size limit before they are read, from Content-Length.
  */
 @Provider
 @PreMatching
 @Priority(Priorities.AUTHENTICATION)
 public class BearerAuthFilter implements ContainerRequestFilter {
-    @ConfigProperty(name = "vtpu.scheduler.tokens")
+    @ConfigProperty(name = "vtpu.api.tokens")
     List<String> tokens;
 
-    @ConfigProperty(name = "vtpu.scheduler.max-request-bytes", defaultValue = "67108864")
+    @ConfigProperty(name = "vtpu.api.max-request-bytes", defaultValue = "67108864")
     long maxRequestBytes;
 
     @Override
@@ -37,7 +37,7 @@ public class BearerAuthFilter implements ContainerRequestFilter {
         String auth = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7) || !known(auth.substring(7).trim())) {
             ApiException e = new ApiException(401, "Unauthorized", auth == null ? "missing Authorization: Bearer <token>"
-                    : "the bearer token is not one of vtpu.scheduler.tokens", null);
+                    : "the bearer token is not one of vtpu.api.tokens", null);
             ctx.abortWith(Response.status(401).type(ProblemMapper.PROBLEM).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"vtpu\"")
                     .entity(e.problem(path)).build());
             return;
@@ -45,7 +45,7 @@ public class BearerAuthFilter implements ContainerRequestFilter {
         int length = ctx.getLength();
         if (length > maxRequestBytes) {
             ApiException e = new ApiException(413, "Payload too large", "the request has " + length + " bytes; the limit is "
-                    + maxRequestBytes + " (vtpu.scheduler.max-request-bytes)", null);
+                    + maxRequestBytes + " (vtpu.api.max-request-bytes)", null);
             ctx.abortWith(Response.status(413).type(ProblemMapper.PROBLEM).entity(e.problem(path)).build());
         }
     }

@@ -1,7 +1,7 @@
-package ai.vtpu.scheduler.api;
+package ai.vtpu.rest;
 
 import ai.vtpu.cluster.protocol.ClusterException;
-import ai.vtpu.scheduler.core.ApiException;
+import ai.vtpu.cluster.protocol.ApiException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
