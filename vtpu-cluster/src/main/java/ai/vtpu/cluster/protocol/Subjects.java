@@ -18,6 +18,22 @@ public final class Subjects {
     /** Work results ({@code WorkResult}), published through JetStream so none is lost while no scheduler runs. */
     public static final String RESULTS_ALL = "vtpu.results.>";
 
+    /** The C pipe of every run announcing its hosts: {@code vtpu.c.<run>.hello} (router-svc builds its routes from them). */
+    public static final String C_HELLO_ALL = "vtpu.c.*.hello";
+    /** A host leaving a run's C pipe: {@code vtpu.c.<run>.bye}. */
+    public static final String C_BYE_ALL = "vtpu.c.*.bye";
+    /** Prefix of C-pipe traffic sent through router-svc: {@code vtpu.relay.vtpu.c.<run>...} is republished without it. */
+    public static final String RELAY_PREFIX = "vtpu.relay.";
+    public static final String RELAY_ALL = "vtpu.relay.>";
+    /** Request-reply to router-svc: sentron groups ({@code create}, {@code join}, {@code leave}, {@code get}, {@code list}). */
+    public static final String GROUPS_PREFIX = "vtpu.groups.";
+    /** Request-reply to router-svc: the routing table, optionally of one run. */
+    public static final String ROUTES = "vtpu.router.routes";
+    /** Queue group of the routers' subscriptions. */
+    public static final String ROUTER_QUEUE = "router";
+    /** Key-value bucket: group name -> {@code SentronGroup}. */
+    public static final String GROUPS_BUCKET = "vtpu-groups";
+
     public static final String RESULTS_STREAM = "VTPU_RESULTS";
     public static final String EVENTS_STREAM = "VTPU_EVENTS";
     /** Key-value bucket: job id -> {@code JobRecord}. */
@@ -50,6 +66,17 @@ public final class Subjects {
     /** To one agent: a {@code Cancel}. */
     public static String cancel(String node) {
         return "vtpu.nodes." + token(node) + ".cancel";
+    }
+
+    /** A subject of run {@code run}'s C pipe: {@code vtpu.c.<run>.<rest>} (rest: {@code s.<sentron>}, {@code g}, ...). */
+    public static String cpipe(String run, String rest) {
+        return "vtpu.c." + token(run) + "." + rest;
+    }
+
+    /** The run of a C-pipe subject, or null. */
+    public static String runOf(String cpipeSubject) {
+        String[] t = cpipeSubject.split("\\.");
+        return t.length >= 3 && t[0].equals("vtpu") && t[1].equals("c") ? t[2] : null;
     }
 
     public static String result(String jobId) {

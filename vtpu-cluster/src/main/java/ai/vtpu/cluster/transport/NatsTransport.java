@@ -1,5 +1,6 @@
 package ai.vtpu.cluster.transport;
 
+import ai.vtpu.cluster.protocol.Subjects;
 import ai.vtpu.cluster.transport.Frame.Kind;
 import ai.vtpu.isa.siw.ReduceOp;
 import ai.vtpu.runtime.VtpuRuntimeException;
@@ -53,6 +54,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
     private final long timeoutNanos;
     private final int chunkFloats;
     private final Dispatcher dispatcher;
+    private final boolean relay;
     /** Whether NATS delivers this connection's own messages back to it; without echo, own group messages are kept locally. */
     private final boolean echo;
     private volatile String aborted;
@@ -102,13 +104,18 @@ public final class NatsTransport implements Transport, AutoCloseable {
      * @param local the sentrons of the run that execute on this host
      */
     public NatsTransport(Connection nc, String run, Set<Integer> local, int sentrons, long timeoutMillis) {
-        this(nc, run, local, sentrons, timeoutMillis, 0);
+        this(nc, run, local, sentrons, timeoutMillis, 0, false);
     }
 
-    /** @param chunkFloats floats per frame, 0 for as many as a NATS message holds (tests use small ones) */
-    NatsTransport(Connection nc, String run, Set<Integer> local, int sentrons, long timeoutMillis, int chunkFloats) {
+    /**
+     * @param chunkFloats floats per frame, 0 for as many as a NATS message holds (tests use small ones)
+     * @param relay send frames for other hosts through router-svc's relay instead of directly (for hosts that cannot
+     *              reach each other's subjects; one hop more, measured in BENCHMARKS.md)
+     */
+    public NatsTransport(Connection nc, String run, Set<Integer> local, int sentrons, long timeoutMillis, int chunkFloats, boolean relay) {
         this.nc = nc;
-        this.run = ai.vtpu.cluster.protocol.Subjects.token(run);
+        this.relay = relay;
+        this.run = Subjects.token(run);
         this.local = Set.copyOf(local);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         long max = nc.getServerInfo() == null ? 1 << 20 : nc.getServerInfo().getMaxPayload();
@@ -161,12 +168,14 @@ public final class NatsTransport implements Transport, AutoCloseable {
     private void hello(boolean complete) {
         StringBuilder sb = new StringBuilder(complete ? "1" : "0").append(';');
         local.forEach(s -> sb.append(s).append(','));
-        nc.publish(subject("hello"), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        // The host, for router-svc's routing table: the connection's name ("node-agent <node>" for agents).
+        sb.append(';').append(String.valueOf(nc.getOptions().getConnectionName()).replace(";", ","));
+        nc.publish(out(subject("hello")), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private void onHello(byte[] data) {
-        String[] parts = new String(data, java.nio.charset.StandardCharsets.UTF_8).split(";", 2);
-        if (parts.length != 2) {
+        String[] parts = new String(data, java.nio.charset.StandardCharsets.UTF_8).split(";", 3);
+        if (parts.length < 2) {
             return;
         }
         boolean learned = false;
@@ -182,7 +191,12 @@ public final class NatsTransport implements Transport, AutoCloseable {
     }
 
     private String subject(String rest) {
-        return "vtpu.c." + run + "." + rest;
+        return Subjects.cpipe(run, rest);
+    }
+
+    /** Where frames for other hosts are published: the subject itself, or through router-svc's relay. */
+    private String out(String subject) {
+        return relay ? Subjects.RELAY_PREFIX + subject : subject;
     }
 
     // ---- receiving -------------------------------------------------------------------------------------------
@@ -251,12 +265,12 @@ public final class NatsTransport implements Transport, AutoCloseable {
         float[] data = m.data();
         int total = m.rows() * m.cols();
         if (total == 0) {
-            nc.publish(subject, Frame.encode(kind, a, b, c, op, target, m.rows(), m.cols(), 0, data, 0));
+            nc.publish(out(subject), Frame.encode(kind, a, b, c, op, target, m.rows(), m.cols(), 0, data, 0));
             return;
         }
         for (int off = 0; off < total; off += chunkFloats) {
             int count = Math.min(chunkFloats, total - off);
-            nc.publish(subject, Frame.encode(kind, a, b, c, op, target, m.rows(), m.cols(), off, data, count));
+            nc.publish(out(subject), Frame.encode(kind, a, b, c, op, target, m.rows(), m.cols(), off, data, count));
         }
     }
 
@@ -316,7 +330,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
             if (m != null) {
                 if (m.bytes() > 0) {
                     // Acknowledge to the sender's host, which opens its window again (a tile is at most 256 KiB: an int).
-                    nc.publish(subject("ack." + from), Frame.encode(Kind.ACK, to, from, channel, 0, -1, 0, 0, (int) m.bytes(),
+                    nc.publish(out(subject("ack." + from)), Frame.encode(Kind.ACK, to, from, channel, 0, -1, 0, 0, (int) m.bytes(),
                             new float[0], 0));
                 }
                 return m.m();
@@ -620,7 +634,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
         abortLocal(reason);
         byte[] all = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
-            nc.publish(subject("abort"), all);
+            nc.publish(out(subject("abort")), all);
         } catch (RuntimeException ignored) {
             // the connection is gone; the others will time out instead
         }
@@ -652,8 +666,16 @@ public final class NatsTransport implements Transport, AutoCloseable {
         }
     }
 
+    /** Leaves the run: router-svc drops this host's routes. */
     @Override
     public void close() {
+        try {
+            StringBuilder sb = new StringBuilder();
+            local.forEach(s -> sb.append(s).append(','));
+            nc.publish(out(subject("bye")), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (RuntimeException ignored) {
+            // a closed connection: the routes expire instead
+        }
         nc.closeDispatcher(dispatcher);
     }
 }

@@ -60,7 +60,7 @@ class NatsTransportTest {
             conns.add(nc);
             Set<Integer> local = Set.of(2 * h, 2 * h + 1);
             // Hosts join at their own pace; the transport waits for all before it returns.
-            joining.add(starter.submit(() -> new NatsTransport(nc, run, local, 6, timeoutMs, chunkFloats)));
+            joining.add(starter.submit(() -> new NatsTransport(nc, run, local, 6, timeoutMs, chunkFloats, false)));
         }
         List<NatsTransport> hosts = new ArrayList<>();
         for (Future<NatsTransport> f : joining) {
