@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export VTPU_NATS_PORT="${VTPU_NATS_PORT:-14422}" VTPU_HTTP_PORT="${VTPU_HTTP_PORT:-18280}" VTPU_CLUSTER_DIR="$root/target/smoke-cluster"
-export VTPU_SERVER="http://127.0.0.1:$VTPU_HTTP_PORT" VTPU_TOKEN=dev-token
+export VTPU_SERVER="http://127.0.0.1:$VTPU_HTTP_PORT" VTPU_TOKEN=dev-token VTPU_AGENT_SENTRONS=2
 rm -rf "$VTPU_CLUSTER_DIR"
 scripts/local-cluster.sh start
 trap '"$root/scripts/local-cluster.sh" stop' EXIT
@@ -35,4 +35,16 @@ curl -fsS -H "Authorization: Bearer dev-token" "$VTPU_SERVER/v1/jobs/$id/outputs
 cmp local.npy curl.npy
 code=$(curl -s -o /dev/null -w '%{http_code}' "$VTPU_SERVER/v1/jobs")
 [ "$code" = 401 ] || { echo "smoke: expected 401 without a token, got $code" >&2; exit 1; }
-echo "cluster smoke: CLI and curl results equal the local run; 401 without a token"
+
+# A job larger than either agent (2 sentrons each, set above): spread over both agent processes, partial GEMMs added by an all-reduce over NATS.
+"$root/vtpu" run "$root/examples/dp_gemm.siwa" --random-inputs 2 --sentrons 4 --save-inputs dp --out C=dp-local.npy
+"$root/vtpu" submit "$root/examples/dp_gemm.siwa" --in A=dp/A.npy --in B=dp/B.npy --sentrons 4 --wait --out C=dp-cluster.npy
+cmp dp-local.npy dp-cluster.npy
+
+# router-svc: a sentron group over REST.
+router="http://127.0.0.1:$((VTPU_HTTP_PORT + 3))"
+curl -fsS -H "Authorization: Bearer dev-token" -H "Content-Type: application/json" \
+  -d '{"name": "smoke", "members": [{"node": "node-1", "sentron": 0}, {"node": "node-2", "sentron": 0}]}' "$router/v1/groups" >/dev/null
+curl -fsS -H "Authorization: Bearer dev-token" "$router/v1/groups/smoke" | grep -q '"node":"node-2"'
+echo "cluster smoke: CLI and curl results equal the local run; a job spread over both agents equals the one-host run; 401 without a token; groups"
+

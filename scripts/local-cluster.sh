@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The whole system on one machine: nats-server (JetStream), scheduler-svc and two node agents as local processes.
+# The whole system on one machine: nats-server (JetStream), scheduler-svc, router-svc and two node agents as local
+# processes.
 #
 #   scripts/local-cluster.sh up      start everything, print how to use it, stop everything on Ctrl-C
 #   scripts/local-cluster.sh start   start everything in the background and return
 #   scripts/local-cluster.sh stop    stop what 'start' started
 #   scripts/local-cluster.sh status  show what runs
 #
-# Settings (environment): VTPU_NATS_PORT (4222), VTPU_HTTP_PORT (8080; the agents take the next two),
+# Settings (environment): VTPU_NATS_PORT (4222), VTPU_HTTP_PORT (8080; the agents take the next two, the router the third),
 # VTPU_AGENT_SENTRONS (the host's cores), VTPU_TOKEN (dev-token), VTPU_CLUSTER_DIR (target/local-cluster).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +30,7 @@ jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:-
 
 stop() {
   # Agents first (SIGTERM: they drain, finishing or handing back their work), then the scheduler, then NATS.
-  for group in "node-agent-*" "scheduler-svc" "nats-server"; do
+  for group in "node-agent-*" "scheduler-svc" "router-svc" "nats-server"; do
     for f in "$dir"/$group.pid; do
       [ -e "$f" ] || continue
       kill -TERM "$(cat "$f")" 2>/dev/null || true
@@ -71,11 +72,13 @@ start() {
   fi
   sched="$root/scheduler-svc/target/quarkus-app/quarkus-run.jar"
   agent="$root/node-agent/target/quarkus-app/quarkus-run.jar"
-  if [ ! -f "$sched" ] || [ ! -f "$agent" ] || [ -n "$(find "$root" -path "$root/*/src/main/*" -newer "$sched" -print -quit 2>/dev/null)" ]; then
-    echo "local-cluster: building scheduler-svc and node-agent ..." >&2
-    ./mvnw -q -B -pl scheduler-svc,node-agent -am install -DskipTests >&2
+  router="$root/router-svc/target/quarkus-app/quarkus-run.jar"
+  if [ ! -f "$sched" ] || [ ! -f "$agent" ] || [ ! -f "$router" ] \
+     || [ -n "$(find "$root" -path "$root/*/src/main/*" \( -newer "$sched" -o -newer "$router" \) -print -quit 2>/dev/null)" ]; then
+    echo "local-cluster: building scheduler-svc, router-svc and node-agent ..." >&2
+    ./mvnw -q -B -pl scheduler-svc,router-svc,node-agent -am install -DskipTests >&2
   fi
-  for p in "$nats_port" "$http_port" "$((http_port + 1))" "$((http_port + 2))"; do
+  for p in "$nats_port" "$http_port" "$((http_port + 1))" "$((http_port + 2))" "$((http_port + 3))"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "local-cluster: port $p is in use (another cluster? stop it, or set VTPU_NATS_PORT / VTPU_HTTP_PORT)" >&2; exit 1
     fi
@@ -88,6 +91,9 @@ start() {
   "$java" "${jvm[@]}" -Dvtpu.nats.url="$url" -Dquarkus.http.port="$http_port" -Dvtpu.api.tokens="$token" \
     -jar "$sched" >"$dir/scheduler-svc.log" 2>&1 &
   echo $! >"$dir/scheduler-svc.pid"
+  "$java" "${jvm[@]}" -Dvtpu.nats.url="$url" -Dquarkus.http.port="$((http_port + 3))" -Dvtpu.api.tokens="$token" \
+    -jar "$router" >"$dir/router-svc.log" 2>&1 &
+  echo $! >"$dir/router-svc.pid"
   for i in 1 2; do
     "$java" "${jvm[@]}" -Dvtpu.nats.url="$url" -Dquarkus.http.port="$((http_port + i))" -Dvtpu.agent.node="node-$i" \
       -Dvtpu.agent.sentrons="$sentrons" -jar "$agent" >"$dir/node-agent-$i.log" 2>&1 &
@@ -96,6 +102,7 @@ start() {
   wait_ready scheduler-svc "http://127.0.0.1:$http_port/q/health/ready"
   wait_ready node-agent-1 "http://127.0.0.1:$((http_port + 1))/q/health/ready"
   wait_ready node-agent-2 "http://127.0.0.1:$((http_port + 2))/q/health/ready"
+  wait_ready router-svc "http://127.0.0.1:$((http_port + 3))/q/health/ready"
   # The scheduler lists the agents once their first heartbeats arrive.
   for _ in $(seq 1 50); do
     [ "$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port/v1/nodes" | grep -o '"health":"UP"' | wc -l)" -ge 2 ] && break
@@ -107,6 +114,7 @@ vTPU local cluster is up (logs and state in $dir):
   scheduler   http://127.0.0.1:$http_port   (token: $token; OpenAPI at /q/openapi, health at /q/health)
   node-1      http://127.0.0.1:$((http_port + 1))   ($sentrons sentrons)
   node-2      http://127.0.0.1:$((http_port + 2))   ($sentrons sentrons)
+  router      http://127.0.0.1:$((http_port + 3))   (groups, routes, relay; same token)
 Try:  ./vtpu nodes
       ./vtpu submit examples/mlp.ir --in x=x.npy ... --wait      (README: "A local cluster")
 MSG

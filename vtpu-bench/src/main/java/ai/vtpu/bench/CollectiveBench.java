@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>weak scaling of a data-parallel GEMM (fixed work per sentron, partial results combined by all-reduce) over
  *       1..4 hosts of one sentron each, with the fraction of time in the C pipe.</li>
  * </ol>
- * Usage: {@code CollectiveBench [allreduce|barrier|scaling|all] [MAX_MIB]}; starts its own nats-server.
+ * <p>Also: the same all-reduce directly and through router-svc's relay. Usage: {@code CollectiveBench
+ * [allreduce|relay|barrier|scaling|all] [MAX_MIB]}; starts its own nats-server.
  */
 public final class CollectiveBench {
     private final String url;
@@ -47,6 +48,10 @@ public final class CollectiveBench {
 
     /** {@code hosts} transports for one run, sentrons spread evenly (host h holds those with s * hosts / n == h). */
     List<NatsTransport> hosts(String run, int n, int hosts, List<Connection> conns) throws Exception {
+        return hosts(run, n, hosts, conns, false);
+    }
+
+    List<NatsTransport> hosts(String run, int n, int hosts, List<Connection> conns, boolean relay) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(hosts);
         List<Future<NatsTransport>> fs = new ArrayList<>();
         for (int h = 0; h < hosts; h++) {
@@ -58,7 +63,7 @@ public final class CollectiveBench {
                     local.add(s);
                 }
             }
-            fs.add(pool.submit(() -> new NatsTransport(nc, run, local, n, 60_000)));
+            fs.add(pool.submit(() -> new NatsTransport(nc, run, local, n, 60_000, 0, relay)));
         }
         List<NatsTransport> out = new ArrayList<>();
         for (Future<NatsTransport> f : fs) {
@@ -79,8 +84,12 @@ public final class CollectiveBench {
 
     /** Seconds per all-reduce of {@code floats} over {@code n} ranks (median of 3 timed batches). */
     double allReduceSeconds(int n, int floats, int iters, String run) throws Exception {
+        return allReduceSeconds(n, floats, iters, run, false);
+    }
+
+    double allReduceSeconds(int n, int floats, int iters, String run, boolean relay) throws Exception {
         List<Connection> conns = new ArrayList<>();
-        List<NatsTransport> ts = hosts(run, n, n, conns);
+        List<NatsTransport> ts = hosts(run, n, n, conns, relay);
         List<Integer> members = java.util.stream.IntStream.range(0, n).boxed().toList();
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
@@ -286,6 +295,23 @@ public final class CollectiveBench {
         }
     }
 
+    /** The same all-reduce directly and through router-svc's relay (one hop more), 2 ranks. */
+    void relayTable() throws Exception {
+        System.out.println("direct vs relayed (through ai.vtpu.cluster.router.Relay on its own connection), all-reduce over 2 ranks");
+        System.out.println("     bytes   direct_us   relayed_us   relayed/direct");
+        try (Connection rc = NatsConnections.connect(url, "bench-router"); var relay = new ai.vtpu.cluster.router.Relay(rc)) {
+            int run = 0;
+            for (long bytes : new long[] {1024, 65536, 1 << 20, 16 << 20}) {
+                int floats = (int) (bytes / 4);
+                int iters = (int) Math.max(3, Math.min(300, (64L << 20) / bytes));
+                double d = allReduceSeconds(2, floats, iters, "rd-" + run);
+                double r = allReduceSeconds(2, floats, iters, "rr-" + (run++), true);
+                System.out.printf(Locale.ROOT, "%10d %11.1f %12.1f %16.2f%n", bytes, d * 1e6, r * 1e6, r / d);
+            }
+            System.out.println("relayed frames: " + relay.frames());
+        }
+    }
+
     static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
@@ -300,6 +326,9 @@ public final class CollectiveBench {
             System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " hardware threads; nats-server on loopback");
             if (what.equals("all") || what.equals("allreduce")) {
                 b.allReduceTable(maxMib);
+            }
+            if (what.equals("all") || what.equals("relay")) {
+                b.relayTable();
             }
             if (what.equals("all") || what.equals("barrier")) {
                 b.barrierTable();
