@@ -38,6 +38,10 @@ public class AgentService {
     @ConfigProperty(name = "vtpu.agent.pin", defaultValue = "false")
     boolean pin;
 
+    /** How long a C op waits for a peer (another sentron, on this or another agent) before the run fails. */
+    @ConfigProperty(name = "vtpu.agent.c-timeout", defaultValue = "30s")
+    Duration cTimeout;
+
     @Inject
     OpenTelemetry otel;
 
@@ -47,7 +51,7 @@ public class AgentService {
     void start() {
         String name = node.filter(s -> !s.isBlank()).orElseGet(AgentService::hostName);
         int n = sentrons.orElse(Runtime.getRuntime().availableProcessors());
-        AgentConfig c = new AgentConfig(name, n, heartbeat, pin, false, 30_000);
+        AgentConfig c = new AgentConfig(name, n, heartbeat, pin, false, cTimeout.toMillis());
         agent = NodeAgent.start(natsUrl, c, new AgentMetrics(otel, name));
     }
 

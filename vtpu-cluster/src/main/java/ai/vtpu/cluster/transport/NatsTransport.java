@@ -498,12 +498,43 @@ public final class NatsTransport implements Transport, AutoCloseable {
             System.arraycopy(acc, 0, out, 0, len);
             return;
         }
-        // Reduce-scatter: member j owns segment j and adds the n contributions to it in rank order.
+        float[] seg = scatterReduce(self, members, group, round, op, out, len);
+        // All-gather of the reduced segments: one publish each, fanned out by the server.
+        publishGroup(self, group, round, OP_AG, -1, new Transport.Message(1, seg.length, seg));
+        float[] result = new float[len];
+        for (int j = 0; j < n; j++) {
+            Transport.Message m = await(new GroupKey(group, round, OP_AG, members.get(j), -1), "REDUCE", members);
+            System.arraycopy(m.data(), 0, result, segment(len, n, j), m.cols());
+        }
+        finish(group, round, members);
+        System.arraycopy(result, 0, out, 0, len);
+    }
+
+    /**
+     * Reduce-scatter: the values of every member, divided into n equal segments in rank order (the last ones one
+     * shorter when n does not divide the length); member j gets segment j reduced over all members, added in rank
+     * order. Every member's {@code mine} must have the same shape. Not an ISA op (the C pipe's ops are SEND, RECV,
+     * BAR, REDUCE, CAST and ALLGATHER); the building block of the large all-reduce, offered to the router's users.
+     *
+     * @return this member's reduced segment as a 1 x len/n tile
+     */
+    public Transport.Message reduceScatter(int self, List<Integer> members, int group, ReduceOp op, Transport.Message mine) {
+        rank(self, members, group);
+        int round = nextRound(self, group);
+        float[] seg = scatterReduce(self, members, group, round, op, mine.data(), mine.rows() * mine.cols());
+        finish(group, round, members);
+        return new Transport.Message(1, seg.length, seg);
+    }
+
+    /** Sends segment j of {@code values} to member j and returns this member's segment reduced over all, in rank order. */
+    private float[] scatterReduce(int self, List<Integer> members, int group, int round, ReduceOp op, float[] values, int len) {
+        int n = members.size();
+        int r = members.indexOf(self);
         for (int j = 0; j < n; j++) {
             if (j != r) {
                 int s0 = segment(len, n, j);
                 int s1 = segment(len, n, j + 1);
-                float[] part = java.util.Arrays.copyOfRange(out, s0, s1);
+                float[] part = java.util.Arrays.copyOfRange(values, s0, s1);
                 publishGroup(self, group, round, OP_RS, members.get(j), new Transport.Message(1, s1 - s0, part));
             }
         }
@@ -514,7 +545,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
             float[] v;
             int at;
             if (i == r) {
-                v = out;
+                v = values;
                 at = s0;
             } else {
                 Transport.Message m = await(new GroupKey(group, round, OP_RS, members.get(i), self), "REDUCE", members);
@@ -528,15 +559,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
             combine(seg, 0, v, at, seg.length, op, i == 0);
         }
         finishMean(seg, 0, seg.length, op, n);
-        // All-gather of the reduced segments: one publish each, fanned out by the server.
-        publishGroup(self, group, round, OP_AG, -1, new Transport.Message(1, seg.length, seg));
-        float[] result = new float[len];
-        for (int j = 0; j < n; j++) {
-            Transport.Message m = await(new GroupKey(group, round, OP_AG, members.get(j), -1), "REDUCE", members);
-            System.arraycopy(m.data(), 0, result, segment(len, n, j), m.cols());
-        }
-        finish(group, round, members);
-        System.arraycopy(result, 0, out, 0, len);
+        return seg;
     }
 
     private static int segment(int len, int n, int j) {

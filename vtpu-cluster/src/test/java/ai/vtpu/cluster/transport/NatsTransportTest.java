@@ -133,6 +133,27 @@ class NatsTransportTest {
     }
 
     @Test
+    void reduceScatterGivesEachMemberItsSegmentReducedInRankOrder() throws Exception {
+        int n = 1000; // not a multiple of 6: segments of 166 and 167
+        List<Object> got = onHosts(50, 10_000, (t, s) -> ((NatsTransport) t).reduceScatter(s, ALL, 4, ReduceOp.SUM,
+                new Transport.Message(1, n, values(s, n))).data());
+        int at = 0;
+        for (int s : ALL) {
+            float[] seg = (float[]) got.get(s);
+            assertEquals((long) n * (s + 1) / 6 - (long) n * s / 6, seg.length);
+            for (int i = 0; i < seg.length; i++) {
+                float want = 0;
+                for (int m : ALL) {
+                    want = m == 0 ? values(m, n)[at + i] : want + values(m, n)[at + i];
+                }
+                assertEquals(want, seg[i], 0f, "sentron " + s + " value " + i);
+            }
+            at += seg.length;
+        }
+        assertEquals(n, at);
+    }
+
+    @Test
     void sendReceiveKeepsOrderAcrossHostsAndWithinOne() throws Exception {
         List<Object> got = onHosts(100, 10_000, (t, s) -> {
             int to = (s + 3) % 6; // another host
