@@ -406,13 +406,24 @@ public final class Scheduler implements AutoCloseable {
         }
         JobRecord p = placed.get();
         String run = p.id() + "-" + p.attempt();
-        String refusal = null;
+        Map<String, WorkOrder> orders = new LinkedHashMap<>();
         for (JobRecord.Part part : parts) {
-            WorkOrder order = new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(), List.copyOf(p.outputNames().keySet()),
-                    p.sentrons(), p.traceparent(), part.sentrons(), run);
-            String no = sendOrder(part.node(), order);
+            orders.put(part.node(), new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(),
+                    List.copyOf(p.outputNames().keySet()), p.sentrons(), p.traceparent(), part.sentrons(), run));
+        }
+        dispatch(p, span, orders);
+    }
+
+    /**
+     * Sends the orders of a placed attempt (one agent's, or every share's). If an agent refuses, the shares already
+     * taken are cancelled, the sentrons given back, and the job queued again without counting the attempt.
+     */
+    private void dispatch(JobRecord p, Span span, Map<String, WorkOrder> orders) {
+        String refusal = null;
+        for (var e : orders.entrySet()) {
+            String no = sendOrder(e.getKey(), e.getValue());
             if (no != null) {
-                refusal = part.node() + ": " + no;
+                refusal = e.getKey() + ": " + no;
                 break;
             }
         }
@@ -424,7 +435,7 @@ public final class Scheduler implements AutoCloseable {
         String why = refusal;
         JobTracing.fail(span, why);
         stopParts(p, null);
-        LOG.info(() -> "job " + p.id() + ": not every agent took its share (" + why + "); it stays queued");
+        LOG.info(() -> "job " + p.id() + ": not taken (" + why + "); it stays queued");
         long later = System.currentTimeMillis();
         update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
     }
@@ -609,20 +620,8 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         JobRecord p = placed.get();
-        WorkOrder order = new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(), List.copyOf(p.outputNames().keySet()),
-                p.sentrons(), p.traceparent());
-        String refusal = sendOrder(node.get(), order);
-        if (refusal == null) {
-            span.end();
-            event(p);
-            return;
-        }
-        String why = refusal;
-        JobTracing.fail(span, why);
-        nodes.release(node.get(), p.sentrons());
-        LOG.info(() -> "job " + p.id() + ": node " + node.get() + " did not take it (" + why + "); it stays queued");
-        long later = System.currentTimeMillis();
-        update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
+        dispatch(p, span, Map.of(node.get(), new WorkOrder(p.id(), p.attempt(), p.program(), p.programInputs(),
+                List.copyOf(p.outputNames().keySet()), p.sentrons(), p.traceparent())));
     }
 
     private static void sleep(long ms) {
