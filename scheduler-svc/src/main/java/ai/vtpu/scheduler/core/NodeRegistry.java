@@ -3,6 +3,7 @@ package ai.vtpu.scheduler.core;
 import ai.vtpu.cluster.protocol.Messages.Heartbeat;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,13 +11,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node agents as their heartbeats describe them. A node is alive while it heartbeats within the timeout and has
- * not said it is leaving. Sentrons the scheduler has just handed out count as busy until a heartbeat shows them.
+ * not said it is leaving. Sentrons handed out for an attempt ({@code job#attempt}) count as busy until a heartbeat
+ * lists that attempt among the node's running work (then its own count has them) or the attempt ends.
  */
 public final class NodeRegistry {
-    /** What the scheduler knows of a node. */
-    public record Node(Heartbeat last, long seenNanos, int reserved) {
+    /**
+     * What the scheduler knows of a node.
+     *
+     * @param seenMillis when the last heartbeat arrived, on the scheduler's clock
+     * @param reserved attempts placed here and not yet in a heartbeat -> their sentrons
+     */
+    public record Node(Heartbeat last, long seenNanos, long seenMillis, Map<String, Integer> reserved) {
         public int free() {
-            return Math.max(0, last.sentronsFree() - reserved);
+            int held = reserved.entrySet().stream().filter(e -> !last.running().contains(e.getKey())).mapToInt(Map.Entry::getValue).sum();
+            return Math.max(0, last.sentronsFree() - held);
         }
     }
 
@@ -29,9 +37,18 @@ public final class NodeRegistry {
         this.timeoutNanos = timeout.toNanos();
     }
 
-    public void heard(Heartbeat hb) {
-        // A heartbeat reports what runs there, so reservations made before it was sent are now in it.
-        nodes.put(hb.node(), new Node(hb, System.nanoTime(), 0));
+    public synchronized void heard(Heartbeat hb) {
+        Node old = nodes.get(hb.node());
+        Map<String, Integer> keep = new LinkedHashMap<>();
+        if (old != null) {
+            // Attempts the heartbeat lists are in its busy count now; the others are still on their way to the agent.
+            old.reserved().forEach((k, v) -> {
+                if (!hb.running().contains(k)) {
+                    keep.put(k, v);
+                }
+            });
+        }
+        nodes.put(hb.node(), new Node(hb, System.nanoTime(), System.currentTimeMillis(), Map.copyOf(keep)));
     }
 
     public Health health(String node) {
@@ -46,27 +63,35 @@ public final class NodeRegistry {
         return Optional.ofNullable(nodes.get(node));
     }
 
-    /** The live node with the most free sentrons that can take {@code sentrons}, reserving them. */
-    public synchronized Optional<String> place(int sentrons) {
+    private void reserve(String node, String attempt, int sentrons) {
+        nodes.computeIfPresent(node, (k, v) -> {
+            Map<String, Integer> r = new LinkedHashMap<>(v.reserved());
+            r.merge(attempt, sentrons, Integer::sum);
+            return new Node(v.last(), v.seenNanos(), v.seenMillis(), Map.copyOf(r));
+        });
+    }
+
+    /** The live node with the most free sentrons that can take {@code sentrons}, reserved for {@code attempt}. */
+    public synchronized Optional<String> place(String attempt, int sentrons) {
         Optional<Node> best = nodes.values().stream().filter(n -> health(n.last().node()) == Health.UP)
                 .filter(n -> n.free() >= sentrons)
                 .max(Comparator.comparingInt(Node::free).thenComparing(n -> n.last().node(), Comparator.reverseOrder()));
-        best.ifPresent(n -> nodes.computeIfPresent(n.last().node(), (k, v) -> new Node(v.last(), v.seenNanos(), v.reserved() + sentrons)));
+        best.ifPresent(n -> reserve(n.last().node(), attempt, sentrons));
         return best.map(n -> n.last().node());
     }
 
     /**
      * Spreads {@code sentrons} over live nodes, those with the most free sentrons first: over exactly {@code count}
-     * nodes if given, else over as few as hold them. Reserves and returns node -> how many; empty if they do not fit.
+     * nodes if given, else over as few as hold them. Reserves them for {@code attempt} and returns node -> how many;
+     * empty if they do not fit.
      */
-    public synchronized Optional<java.util.LinkedHashMap<String, Integer>> spread(int sentrons, Integer count) {
+    public synchronized Optional<LinkedHashMap<String, Integer>> spread(String attempt, int sentrons, Integer count) {
         List<Node> up = nodes.values().stream().filter(n -> health(n.last().node()) == Health.UP && n.free() > 0)
                 .sorted(Comparator.comparingInt(Node::free).reversed().thenComparing(n -> n.last().node())).toList();
-        int k = count != null ? count : 0;
         if (count != null && up.size() < count) {
             return Optional.empty();
         }
-        java.util.LinkedHashMap<String, Integer> take = new java.util.LinkedHashMap<>();
+        LinkedHashMap<String, Integer> take = new LinkedHashMap<>();
         int left = sentrons;
         List<Node> use = count != null ? up.subList(0, count) : up;
         for (int i = 0; i < use.size() && left > 0; i++) {
@@ -80,16 +105,11 @@ public final class NodeRegistry {
             take.put(n.last().node(), here);
             left -= here;
         }
-        if (left > 0 || (k > 0 && take.size() != k)) {
+        if (left > 0 || (count != null && take.size() != count)) {
             return Optional.empty();
         }
-        take.forEach((node, c) -> nodes.computeIfPresent(node, (x, v) -> new Node(v.last(), v.seenNanos(), v.reserved() + c)));
+        take.forEach((node, c) -> reserve(node, attempt, c));
         return Optional.of(take);
-    }
-
-    /** The sentrons free on all live nodes together. */
-    public int freeInAll() {
-        return nodes.values().stream().filter(n -> health(n.last().node()) == Health.UP).mapToInt(Node::free).sum();
     }
 
     /** The sentrons of all live nodes together. */
@@ -97,8 +117,13 @@ public final class NodeRegistry {
         return nodes.values().stream().filter(n -> health(n.last().node()) != Health.DOWN).mapToInt(n -> n.last().sentrons()).sum();
     }
 
-    public synchronized void release(String node, int sentrons) {
-        nodes.computeIfPresent(node, (k, v) -> new Node(v.last(), v.seenNanos(), Math.max(0, v.reserved() - sentrons)));
+    /** The attempt ended (or never started) on {@code node}: its reservation goes. */
+    public synchronized void release(String node, String attempt) {
+        nodes.computeIfPresent(node, (k, v) -> {
+            Map<String, Integer> r = new LinkedHashMap<>(v.reserved());
+            r.remove(attempt);
+            return new Node(v.last(), v.seenNanos(), v.seenMillis(), Map.copyOf(r));
+        });
     }
 
     /** The most sentrons any live node has in all. */

@@ -70,6 +70,9 @@ public final class Scheduler implements AutoCloseable {
      */
     private final Map<String, JobRecord> active = new ConcurrentHashMap<>();
     private final Set<String> compiling = ConcurrentHashMap.newKeySet();
+    private final Set<String> merging = ConcurrentHashMap.newKeySet();
+    /** Attempts (job#attempt@node) that a live node's heartbeats no longer list, since when (scheduler clock). */
+    private final Map<String, Long> missingSince = new ConcurrentHashMap<>();
     private final ExecutorService compiler = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("scheduler-compile").daemon(true).factory());
     private final Thread loop;
     private final Thread results;
@@ -194,13 +197,18 @@ public final class Scheduler implements AutoCloseable {
     public JobRecord cancel(String id) {
         long now = System.currentTimeMillis();
         JobRecord before = jobs.get(id).orElseThrow(() -> ApiException.notFound("no job " + id));
-        Optional<JobRecord> after = update(id, j -> j.status().terminal() ? null : j.withStatus(JobStatus.CANCELLED, now));
+        // The record the compare-and-set actually changed: it may have been placed since it was read above.
+        java.util.concurrent.atomic.AtomicReference<JobRecord> was = new java.util.concurrent.atomic.AtomicReference<>();
+        Optional<JobRecord> after = update(id, j -> {
+            was.set(j);
+            return j.status().terminal() ? null : j.withStatus(JobStatus.CANCELLED, now);
+        });
         if (after.isEmpty()) {
             JobRecord j = jobs.get(id).orElse(before);
             throw ApiException.conflict("job " + id + " is already " + j.status());
         }
-        if (before.status() == JobStatus.RUNNING) {
-            stopParts(before, null);
+        if (was.get().status() == JobStatus.RUNNING) {
+            stopParts(was.get(), null);
         }
         finished(after.get());
         return after.get();
@@ -228,12 +236,22 @@ public final class Scheduler implements AutoCloseable {
                 var it = resultSub.iterate(64, Duration.ofMillis(250));
                 while (it.hasNext()) {
                     Message m = it.next();
+                    WorkResult r;
                     try {
-                        apply(Json.read(m.getData(), WorkResult.class, m.getSubject()));
+                        r = Json.read(m.getData(), WorkResult.class, m.getSubject());
                     } catch (ClusterException e) {
-                        LOG.warning("ignored a result: " + e.getMessage());
+                        LOG.warning("dropped a result that does not parse: " + e.getMessage());
+                        m.ack();
+                        continue;
                     }
-                    m.ack();
+                    try {
+                        apply(r);
+                        m.ack();
+                    } catch (ClusterException e) {
+                        // The job store did not answer: the result is delivered again, not lost.
+                        LOG.warning("result of " + r.jobId() + " not applied yet (" + e.getMessage() + "); redelivering");
+                        m.nakWithDelay(Duration.ofMillis(500));
+                    }
                 }
             } catch (RuntimeException e) {
                 if (!closed) {
@@ -247,7 +265,9 @@ public final class Scheduler implements AutoCloseable {
     /** Applies a result if it is the current attempt's of a running job; anything else (stale, duplicate) is ignored. */
     void apply(WorkResult r) {
         long now = System.currentTimeMillis();
+        java.util.concurrent.atomic.AtomicReference<JobRecord> was = new java.util.concurrent.atomic.AtomicReference<>();
         Optional<JobRecord> after = update(r.jobId(), j -> {
+            was.set(j);
             if (j.status() != JobStatus.RUNNING || j.attempt() != r.attempt()) {
                 return null;
             }
@@ -265,10 +285,11 @@ public final class Scheduler implements AutoCloseable {
                 case CANCELLED -> null;
             };
         });
-        nodes.release(r.node(), after.map(j -> j.parts() == null ? j.sentrons() : sharesOf(j, r.node())).orElse(0));
+        nodes.release(r.node(), r.jobId() + "#" + r.attempt());
         after.ifPresent(j -> {
-            if (j.parts() != null && j.status() != JobStatus.RUNNING) {
-                stopParts(j, r.node()); // one share failed or was handed back: the others stop too
+            JobRecord before = was.get();
+            if (before.parts() != null && j.status() != JobStatus.RUNNING) {
+                stopParts(before, r.node()); // one share failed or was handed back: the others stop too
             }
             if (j.status() == JobStatus.RUNNING) {
                 if (j.parts() != null && j.parts().stream().allMatch(JobRecord.Part::done)) {
@@ -326,23 +347,19 @@ public final class Scheduler implements AutoCloseable {
         };
     }
 
-    private static int sharesOf(JobRecord j, String node) {
-        return j.parts().stream().filter(p -> p.node().equals(node)).mapToInt(p -> p.sentrons().size()).sum();
-    }
-
     /** Cancels the job's shares still running (all but {@code except}'s) and gives their sentrons back. */
     private void stopParts(JobRecord j, String except) {
         if (j.parts() == null) {
             if (j.node() != null && !j.node().equals(except)) {
                 nc.publish(Subjects.cancel(j.node()), Json.bytes(new Cancel(j.id(), j.attempt())));
-                nodes.release(j.node(), j.sentrons());
+                nodes.release(j.node(), j.id() + "#" + j.attempt());
             }
             return;
         }
         for (JobRecord.Part p : j.parts()) {
             if (!p.node().equals(except) && !p.done()) {
                 nc.publish(Subjects.cancel(p.node()), Json.bytes(new Cancel(j.id(), j.attempt())));
-                nodes.release(p.node(), p.sentrons().size());
+                nodes.release(p.node(), j.id() + "#" + j.attempt());
             }
         }
     }
@@ -352,6 +369,9 @@ public final class Scheduler implements AutoCloseable {
      * holds it), stored, and the job succeeds. Also run by a restarted scheduler that finds such a job.
      */
     private void merge(JobRecord j) {
+        if (!merging.add(j.id())) {
+            return; // the results thread and the loop may both see the last share done
+        }
         long now = System.currentTimeMillis();
         try {
             Program program = ProgramFile.read(tensors.get(j.program()));
@@ -377,9 +397,14 @@ public final class Scheduler implements AutoCloseable {
             }
             update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.succeeded(outs, stats, now) : null)
                     .ifPresent(this::finished);
+        } catch (ClusterException e) {
+            // NATS trouble: the job stays RUNNING with every share done, and the loop merges it again.
+            LOG.log(Level.WARNING, "merging " + j.id() + " failed; will retry", e);
         } catch (RuntimeException e) {
             update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt()
                     ? x.failed("merging the agents' outputs: " + e.getMessage(), now) : null).ifPresent(this::finished);
+        } finally {
+            merging.remove(j.id());
         }
     }
 
@@ -400,7 +425,7 @@ public final class Scheduler implements AutoCloseable {
         Optional<JobRecord> placed = update(j.id(), x -> x.status() == JobStatus.QUEUED && x.attempt() == j.attempt()
                 ? x.placedSpread(parts, now) : null);
         if (placed.isEmpty()) {
-            shares.forEach(nodes::release);
+            shares.keySet().forEach(n -> nodes.release(n, j.id() + "#" + (j.attempt() + 1)));
             span.end();
             return;
         }
@@ -429,6 +454,11 @@ public final class Scheduler implements AutoCloseable {
         }
         if (refusal == null) {
             span.end();
+            // Cancelled while the orders were on their way: the cancel saw no shares yet, so stop them here.
+            if (jobs.get(p.id()).map(x -> x.status() == JobStatus.CANCELLED).orElse(false)) {
+                stopParts(p, null);
+                return;
+            }
             event(p);
             return;
         }
@@ -437,7 +467,8 @@ public final class Scheduler implements AutoCloseable {
         stopParts(p, null);
         LOG.info(() -> "job " + p.id() + ": not taken (" + why + "); it stays queued");
         long later = System.currentTimeMillis();
-        update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.refused(later) : null);
+        // Back to the queue with the attempt number used up: its run id (C-pipe subjects) is never reused.
+        update(p.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == p.attempt() ? x.requeued(later) : null);
     }
 
     /** Sends a work order; null when the agent took it, else why not. */
@@ -456,6 +487,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void finished(JobRecord j) {
         active.remove(j.id());
+        missingSince.keySet().removeIf(k -> k.startsWith(j.id() + "#"));
         tracing.finished(j.status().name(), j.submittedAt(), j.updatedAt());
         event(j);
     }
@@ -535,8 +567,20 @@ public final class Scheduler implements AutoCloseable {
         if (h == NodeRegistry.Health.DOWN) {
             return true;
         }
-        Heartbeat hb = nodes.get(node).orElseThrow().last();
-        return j.placedAt() != null && hb.startedAt() > j.placedAt() && !hb.running().contains(j.id() + "#" + j.attempt());
+        // Alive but not running it: restarted since, or its result was lost. Only when its heartbeats have left the
+        // attempt out for a whole node timeout (on this scheduler's clock): a result on its way is applied long before.
+        NodeRegistry.Node n = nodes.get(node).orElseThrow();
+        String key = j.id() + "#" + j.attempt() + "@" + node;
+        if (j.placedAt() == null || n.seenMillis() <= j.placedAt() || n.last().running().contains(j.id() + "#" + j.attempt())) {
+            missingSince.remove(key);
+            return false;
+        }
+        long since = missingSince.computeIfAbsent(key, k -> n.seenMillis());
+        if (n.seenMillis() - since > config.nodeTimeout().toMillis()) {
+            missingSince.remove(key);
+            return true;
+        }
+        return false;
     }
 
     private void compileLater(JobRecord j) {
@@ -582,19 +626,29 @@ public final class Scheduler implements AutoCloseable {
                     .ifPresent(this::event);
             span.setAttribute("vtpu.program.bytes", c.siw().length);
             span.end();
-        } catch (ApiException | CompileException | ai.vtpu.isa.IsaException | ai.vtpu.runtime.VtpuRuntimeException e) {
+        } catch (ClusterException e) {
+            // NATS trouble, not the program's: the job stays COMPILING and the loop compiles it again.
+            span.end();
+            throw e;
+        } catch (RuntimeException e) {
+            // The program's fault (a located compile error), or a compiler bug: either way this job cannot compile,
+            // and trying again every tick would not change that.
+            boolean known = e instanceof ApiException || e instanceof CompileException || e instanceof ai.vtpu.isa.IsaException
+                    || e instanceof ai.vtpu.runtime.VtpuRuntimeException;
+            String why = known ? e.getMessage() : "internal compiler error (" + e + "); please report it with the program";
             long now = System.currentTimeMillis();
-            JobTracing.fail(span, e.getMessage());
-            update(id, x -> x.status() == JobStatus.COMPILING ? x.failed("compile: " + e.getMessage(), now) : null)
+            JobTracing.fail(span, why);
+            update(id, x -> x.status() == JobStatus.COMPILING ? x.failed("compile: " + why, now) : null)
                     .ifPresent(this::finished);
         }
     }
 
     private void place(JobRecord j) {
         boolean asked = j.nodes() != null && j.nodes() > 1;
-        Optional<String> node = asked ? Optional.empty() : nodes.place(j.sentrons());
+        String attempt = j.id() + "#" + (j.attempt() + 1);
+        Optional<String> node = asked ? Optional.empty() : nodes.place(attempt, j.sentrons());
         if (node.isEmpty() && (asked || (j.sentrons() > nodes.largest() && j.sentrons() <= nodes.totalInAll()))) {
-            nodes.spread(j.sentrons(), asked ? j.nodes() : null).ifPresent(shares -> placeSpread(j, shares));
+            nodes.spread(attempt, j.sentrons(), asked ? j.nodes() : null).ifPresent(shares -> placeSpread(j, shares));
             return;
         }
         if (node.isEmpty()) {
@@ -615,7 +669,7 @@ public final class Scheduler implements AutoCloseable {
         Optional<JobRecord> placed = update(j.id(), x -> x.status() == JobStatus.QUEUED && x.attempt() == j.attempt()
                 ? x.placed(node.get(), now) : null);
         if (placed.isEmpty()) {
-            nodes.release(node.get(), j.sentrons());
+            nodes.release(node.get(), attempt);
             span.end();
             return;
         }

@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -61,14 +60,38 @@ public final class NodeAgent implements AutoCloseable {
     private volatile boolean leaving;
     private volatile boolean halted;
 
-    /** One job attempt on this node. */
+    /** One job attempt on this node. Stopping it interrupts its thread, or, before it started, makes it end at once. */
     private static final class Running {
         final WorkOrder order;
-        volatile Future<?> future;
-        volatile Outcome stopAs;
+        private Thread thread;
+        private Outcome stopAs;
 
         Running(WorkOrder order) {
             this.order = order;
+        }
+
+        synchronized void stop(Outcome as) {
+            if (stopAs == null) {
+                stopAs = as;
+            }
+            if (thread != null) {
+                thread.interrupt();
+            }
+        }
+
+        synchronized Outcome stopped() {
+            return stopAs;
+        }
+
+        /** @return false if it was stopped before it began */
+        synchronized boolean begin() {
+            thread = Thread.currentThread();
+            return stopAs == null;
+        }
+
+        synchronized void end() {
+            thread = null;
+            Thread.interrupted(); // no stray interrupt for the next job on this pooled thread
         }
     }
 
@@ -176,8 +199,10 @@ public final class NodeAgent implements AutoCloseable {
         String key = o.jobId() + "#" + o.attempt();
         Running r;
         synchronized (this) {
-            if (running.containsKey(key)) {
-                reply(m, new WorkAck(config.node(), true, "already running"));
+            Running known = running.get(key);
+            if (known != null) {
+                boolean stopping = known.stopped() != null;
+                reply(m, new WorkAck(config.node(), !stopping, stopping ? "being stopped" : "already running"));
                 return;
             }
             if (leaving || halted) {
@@ -191,7 +216,7 @@ public final class NodeAgent implements AutoCloseable {
             busy += o.sentronsHere();
             r = new Running(o);
             running.put(key, r);
-            r.future = workers.submit(() -> execute(r, key));
+            workers.submit(() -> execute(r, key));
         }
         reply(m, new WorkAck(config.node(), true, null));
         heartbeat();
@@ -213,15 +238,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         Running r = running.get(c.jobId() + "#" + c.attempt());
         if (r != null) {
-            stop(r, Outcome.CANCELLED);
-        }
-    }
-
-    private static void stop(Running r, Outcome as) {
-        r.stopAs = as;
-        Future<?> f = r.future;
-        if (f != null) {
-            f.cancel(true);
+            r.stop(Outcome.CANCELLED);
         }
     }
 
@@ -230,6 +247,9 @@ public final class NodeAgent implements AutoCloseable {
         long t0 = System.nanoTime();
         WorkResult result;
         try {
+            if (!r.begin()) {
+                throw new ClusterException("stopped before it started");
+            }
             Program program = ProgramFile.read(tensors.get(o.program()));
             Map<String, HostTensor> in = new LinkedHashMap<>();
             o.inputs().forEach((name, object) -> in.put(name, Npy.parse(tensors.get(object), object)));
@@ -240,8 +260,16 @@ public final class NodeAgent implements AutoCloseable {
             } else {
                 // A share of a job spread over agents: the C pipe to the other agents' sentrons goes over NATS.
                 java.util.Set<Integer> local = java.util.Set.copyOf(o.local());
-                try (NatsTransport t = new NatsTransport(nc, o.run(), local, o.sentrons(), config.cTimeoutMillis())) {
-                    run = Machine.run(program, in, options.part(local, t));
+                Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
+                program.groups().forEach(g -> groups.put(g.id(), g.members()));
+                try (NatsTransport t = new NatsTransport(nc, o.run(), local, o.sentrons(), config.cTimeoutMillis(), 0, false, groups)) {
+                    try {
+                        run = Machine.run(program, in, options.part(local, t));
+                    } catch (RuntimeException e) {
+                        // Failing before the sentrons start (a bad input, no memory) aborts no collective: tell the others.
+                        t.abort("node " + config.node() + ": " + e.getMessage());
+                        throw e;
+                    }
                 }
             }
             checkStopped(r);
@@ -257,7 +285,7 @@ public final class NodeAgent implements AutoCloseable {
             result = new WorkResult(o.jobId(), o.attempt(), config.node(), Outcome.SUCCEEDED, null, outs,
                     Json.MAPPER.readTree(run.stats().json(metrics.clockGHz())), System.nanoTime() - t0);
         } catch (Exception | Error e) {
-            Outcome as = r.stopAs;
+            Outcome as = r.stopped();
             if (as != null) {
                 result = new WorkResult(o.jobId(), o.attempt(), config.node(), as,
                         as == Outcome.CANCELLED ? "cancelled" : "handed back: node " + config.node() + " is draining",
@@ -267,17 +295,19 @@ public final class NodeAgent implements AutoCloseable {
                 result = new WorkResult(o.jobId(), o.attempt(), config.node(), Outcome.FAILED, msg, Map.of(), null, System.nanoTime() - t0);
             }
         } finally {
-            synchronized (this) {
-                busy -= o.sentronsHere();
-                running.remove(key);
-            }
+            r.end();
         }
+        // The attempt stays in the heartbeats until its result is in JetStream: the scheduler never sees a gap.
         publish(result);
+        synchronized (this) {
+            busy -= o.sentronsHere();
+            running.remove(key);
+        }
         heartbeat();
     }
 
     private static void checkStopped(Running r) {
-        if (r.stopAs != null) {
+        if (r.stopped() != null) {
             throw new ClusterException("stopped");
         }
     }
@@ -316,7 +346,7 @@ public final class NodeAgent implements AutoCloseable {
         while (!running.isEmpty() && System.nanoTime() < deadline) {
             sleep(20);
         }
-        running.values().forEach(r -> stop(r, Outcome.HANDED_BACK));
+        running.values().forEach(r -> r.stop(Outcome.HANDED_BACK));
         long handBack = System.nanoTime() + 15_000_000_000L;
         while (!running.isEmpty() && System.nanoTime() < handBack) {
             sleep(20);
@@ -328,7 +358,7 @@ public final class NodeAgent implements AutoCloseable {
     /** Simulates a crash (kill -9): no results, no goodbye; the connection just ends. */
     public void halt() {
         halted = true;
-        running.values().forEach(r -> stop(r, Outcome.FAILED));
+        running.values().forEach(r -> r.stop(Outcome.FAILED));
         shutdown();
     }
 

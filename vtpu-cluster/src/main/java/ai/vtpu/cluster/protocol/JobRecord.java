@@ -71,12 +71,6 @@ public record JobRecord(String id, JobStatus status, ProgramFormat format, int o
                 outputNames, outputs, attempt, null, error, stats, submittedAt, now, null, finishedAt, traceparent, nodes, null);
     }
 
-    /** The node refused the order, so it never ran: the attempt is taken back. */
-    public JobRecord refused(long now) {
-        return new JobRecord(id, JobStatus.QUEUED, format, optLevel, sentrons, split, inputs, source, program, programInputs,
-                outputNames, outputs, attempt - 1, null, error, stats, submittedAt, now, null, finishedAt, traceparent, nodes, null);
-    }
-
     public JobRecord succeeded(Map<String, String> outs, JsonNode runStats, long now) {
         return new JobRecord(id, JobStatus.SUCCEEDED, format, optLevel, sentrons, split, inputs, source, program, programInputs,
                 outputNames, outs, attempt, node, null, runStats, submittedAt, now, placedAt, now, traceparent, nodes, parts);

@@ -24,29 +24,48 @@ public final class JetStreamSetup {
     public static void ensure(Connection nc) {
         try {
             JetStreamManagement jsm = nc.jetStreamManagement();
-            if (!jsm.getStreamNames().contains(Subjects.RESULTS_STREAM)) {
-                jsm.addStream(StreamConfiguration.builder().name(Subjects.RESULTS_STREAM).subjects(Subjects.RESULTS_ALL)
-                        .storageType(StorageType.File).retentionPolicy(RetentionPolicy.Limits).maxAge(Duration.ofDays(7)).build());
-            }
-            if (!jsm.getStreamNames().contains(Subjects.EVENTS_STREAM)) {
-                jsm.addStream(StreamConfiguration.builder().name(Subjects.EVENTS_STREAM).subjects(Subjects.EVENTS_ALL)
-                        .storageType(StorageType.File).maxAge(Duration.ofDays(7)).build());
-            }
-            if (!nc.keyValueManagement().getBucketNames().contains(Subjects.JOBS_BUCKET)) {
-                nc.keyValueManagement().create(KeyValueConfiguration.builder().name(Subjects.JOBS_BUCKET)
-                        .storageType(StorageType.File).maxHistoryPerKey(1).build());
-            }
-            if (!nc.objectStoreManagement().getBucketNames().contains(Subjects.TENSORS_BUCKET)) {
-                nc.objectStoreManagement().create(ObjectStoreConfiguration.builder(Subjects.TENSORS_BUCKET)
-                        .storageType(StorageType.File).build());
-            }
-        } catch (IOException | JetStreamApiException e) {
-            // Two services starting together may both create: a stream that now exists is fine.
-            if (e instanceof JetStreamApiException api && api.getApiErrorCode() == 10058) {
-                return;
-            }
+            step(nc, () -> {
+                if (!jsm.getStreamNames().contains(Subjects.RESULTS_STREAM)) {
+                    jsm.addStream(StreamConfiguration.builder().name(Subjects.RESULTS_STREAM).subjects(Subjects.RESULTS_ALL)
+                            .storageType(StorageType.File).retentionPolicy(RetentionPolicy.Limits).maxAge(Duration.ofDays(7)).build());
+                }
+            });
+            step(nc, () -> {
+                if (!jsm.getStreamNames().contains(Subjects.EVENTS_STREAM)) {
+                    jsm.addStream(StreamConfiguration.builder().name(Subjects.EVENTS_STREAM).subjects(Subjects.EVENTS_ALL)
+                            .storageType(StorageType.File).maxAge(Duration.ofDays(7)).build());
+                }
+            });
+            step(nc, () -> {
+                if (!nc.keyValueManagement().getBucketNames().contains(Subjects.JOBS_BUCKET)) {
+                    nc.keyValueManagement().create(KeyValueConfiguration.builder().name(Subjects.JOBS_BUCKET)
+                            .storageType(StorageType.File).maxHistoryPerKey(1).build());
+                }
+            });
+            step(nc, () -> {
+                if (!nc.objectStoreManagement().getBucketNames().contains(Subjects.TENSORS_BUCKET)) {
+                    nc.objectStoreManagement().create(ObjectStoreConfiguration.builder(Subjects.TENSORS_BUCKET)
+                            .storageType(StorageType.File).build());
+                }
+            });
+        } catch (IOException e) {
             throw new ClusterException("cannot set up JetStream on " + nc.getConnectedUrl() + " (is the server started with -js?): "
                     + e.getMessage(), e);
+        }
+    }
+
+    private interface Step {
+        void run() throws IOException, JetStreamApiException;
+    }
+
+    /** One stream or bucket; another service creating the same one at the same moment (error 10058) is fine. */
+    private static void step(Connection nc, Step s) throws IOException {
+        try {
+            s.run();
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != 10058) {
+                throw new ClusterException("cannot set up JetStream on " + nc.getConnectedUrl() + ": " + e.getMessage(), e);
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ import java.util.function.UnaryOperator;
  * processes, a service and its restarted successor) overwrite each other's change.
  */
 public final class KvRecords<T> {
+    /** JetStream's "wrong last sequence": the key exists (create) or changed since it was read (update). */
+    static final int WRONG_LAST_SEQUENCE = 10071;
+
     private final KeyValue kv;
     private final Class<T> type;
     private final String bucket;
@@ -48,8 +51,11 @@ public final class KvRecords<T> {
         try {
             kv.create(key, Json.bytes(value));
             return true;
-        } catch (JetStreamApiException exists) {
-            return false;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return false;
+            }
+            throw new ClusterException("cannot store " + key + " in " + bucket + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ClusterException("cannot store " + key + " in " + bucket + ": " + e.getMessage(), e);
         }
@@ -91,8 +97,11 @@ public final class KvRecords<T> {
             try {
                 kv.update(key, Json.bytes(next), e.getRevision());
                 return Optional.of(next);
-            } catch (JetStreamApiException conflict) {
-                // wrong last sequence: someone else wrote; read again
+            } catch (JetStreamApiException ex) {
+                if (ex.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // a full store, a record too large: not a race
+                    throw new ClusterException("cannot write " + key + " to " + bucket + ": " + ex.getMessage(), ex);
+                }
+                // someone else wrote since we read: read again
             } catch (IOException ex) {
                 throw new ClusterException("cannot write " + key + " to " + bucket + ": " + ex.getMessage(), ex);
             }

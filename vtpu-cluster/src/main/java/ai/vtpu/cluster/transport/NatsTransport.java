@@ -55,6 +55,8 @@ public final class NatsTransport implements Transport, AutoCloseable {
     private final int chunkFloats;
     private final Dispatcher dispatcher;
     private final boolean relay;
+    /** Groups without a member on this host: their frames are not for us. */
+    private final Set<Integer> foreignGroups;
     /** Whether NATS delivers this connection's own messages back to it; without echo, own group messages are kept locally. */
     private final boolean echo;
     private volatile String aborted;
@@ -84,6 +86,8 @@ public final class NatsTransport implements Transport, AutoCloseable {
     private final Map<GroupKey, Transport.Message> arrived = new ConcurrentHashMap<>();
     /** Per (group, round): how many local members are done with it, to free its messages. */
     private final Map<Long, Integer> roundsDone = new ConcurrentHashMap<>();
+    /** Per group: every round up to this one is finished by all local members (rounds finish in order). */
+    private final Map<Integer, Integer> finishedUpTo = new ConcurrentHashMap<>();
     /** Per (sentron, group): the next round number of that sentron's collectives on that group. */
     private final Map<Long, Integer> rounds = new ConcurrentHashMap<>();
     /** Per (sender, receiver): bytes sent and not yet acknowledged. */
@@ -113,7 +117,19 @@ public final class NatsTransport implements Transport, AutoCloseable {
      *              reach each other's subjects; one hop more, measured in BENCHMARKS.md)
      */
     public NatsTransport(Connection nc, String run, Set<Integer> local, int sentrons, long timeoutMillis, int chunkFloats, boolean relay) {
+        this(nc, run, local, sentrons, timeoutMillis, chunkFloats, relay, null);
+    }
+
+    /**
+     * @param groups the run's groups (id -> members) when known, as a program declares them: frames of a group with no
+     *               member on this host are then dropped on arrival instead of kept for a reader that never comes
+     */
+    public NatsTransport(Connection nc, String run, Set<Integer> local, int sentrons, long timeoutMillis, int chunkFloats, boolean relay,
+                         Map<Integer, List<Integer>> groups) {
         this.nc = nc;
+        this.foreignGroups = groups == null ? Set.of() : groups.entrySet().stream()
+                .filter(e -> e.getValue().stream().noneMatch(local::contains)).map(Map.Entry::getKey)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.relay = relay;
         this.run = Subjects.token(run);
         this.local = Set.copyOf(local);
@@ -133,10 +149,14 @@ public final class NatsTransport implements Transport, AutoCloseable {
         dispatcher.subscribe(subject("hello"));
         try {
             nc.flush(java.time.Duration.ofSeconds(5));
-        } catch (Exception e) {
-            throw new VtpuRuntimeException("C pipe: cannot subscribe on NATS: " + e.getMessage());
+            join(sentrons);
+        } catch (RuntimeException | java.util.concurrent.TimeoutException | InterruptedException e) {
+            close(); // no subscriptions left behind on the agent's connection, and the routes go
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof VtpuRuntimeException v ? v : new VtpuRuntimeException("C pipe of run " + run + ": " + e.getMessage());
         }
-        join(sentrons);
     }
 
     /**
@@ -154,6 +174,9 @@ public final class NatsTransport implements Transport, AutoCloseable {
                 if (joined.size() >= sentrons) {
                     hello(true);
                     return;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new VtpuRuntimeException("C pipe of run " + run + ": interrupted while waiting for the other hosts");
                 }
                 LockSupport.parkNanos(200_000);
             }
@@ -229,6 +252,13 @@ public final class NatsTransport implements Transport, AutoCloseable {
             case GROUP -> {
                 if (f.target() >= 0 && !local.contains(f.target())) {
                     return;
+                }
+                if (foreignGroups.contains(f.b())) {
+                    return;
+                }
+                Integer done = finishedUpTo.get(f.b());
+                if (done != null && f.c() <= done) {
+                    return; // a late copy (an echo through a relay) of a round every local member has finished
                 }
                 GroupKey k = new GroupKey(f.b(), f.c(), f.op(), f.a(), f.target());
                 assemble(k, f, m -> deliver(k, m));
@@ -382,6 +412,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
         int localMembers = (int) members.stream().filter(local::contains).count();
         if (roundsDone.merge(key, 1, Integer::sum) >= localMembers) {
             roundsDone.remove(key);
+            finishedUpTo.merge(group, round, Math::max);
             barrierRounds.remove(key);
             arrived.keySet().removeIf(k -> k.group() == group && k.round() == round);
         }
@@ -679,6 +710,9 @@ public final class NatsTransport implements Transport, AutoCloseable {
             return;
         }
         Thread me = Thread.currentThread();
+        if (me.isInterrupted()) { // parkNanos would return at once: the run is being cancelled
+            throw new VtpuRuntimeException("interrupted while the C pipe waited");
+        }
         waiters.add(me);
         try {
             if (!ready.getAsBoolean()) { // checked again once registered: an arrival in between is not missed
@@ -697,7 +731,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
             local.forEach(s -> sb.append(s).append(','));
             nc.publish(out(subject("bye")), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (RuntimeException ignored) {
-            // a closed connection: the routes expire instead
+            // a closed connection: the router keeps the routes until it restarts (listed, harmless)
         }
         nc.closeDispatcher(dispatcher);
     }
