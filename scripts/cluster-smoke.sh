@@ -46,5 +46,34 @@ router="http://127.0.0.1:$((VTPU_HTTP_PORT + 3))"
 curl -fsS -H "Authorization: Bearer dev-token" -H "Content-Type: application/json" \
   -d '{"name": "smoke", "members": [{"node": "node-1", "sentron": 0}, {"node": "node-2", "sentron": 0}]}' "$router/v1/groups" >/dev/null
 curl -fsS -H "Authorization: Bearer dev-token" "$router/v1/groups/smoke" | grep -q '"node":"node-2"'
-echo "cluster smoke: CLI and curl results equal the local run; a job spread over both agents equals the one-host run; 401 without a token; groups"
+
+# A node agent killed (SIGKILL) in the middle of a spread job's all-reduce: the job is placed again, on the surviving
+# agent and a new one, and finishes; the surviving agent's share of the first attempt does not hang.
+cat > spin4.siwa <<'SIWA'
+.tensor Y f32[8, 8] @1.1.1/1.1.1/1.1.2 output
+.group 1 = 0..3
+        S: SLI R1, 150000000 ^0
+        wait s0 | S: CSET P0, Y
+loop:   D: FILL T0, 8x8, 1.0 | C: LOOP R1, loop
+        C: REDUCE T0, 1, sum ^0
+        wait c0 | S: SCATTER T0, P0, 8x8 ^1
+        wait s1
+SIWA
+id=$("$root/vtpu" submit spin4.siwa --sentrons 4)
+for _ in $(seq 1 300); do
+  "$root/vtpu" status "$id" | grep -q '"status" : "RUNNING"' && break
+  sleep 0.1
+done
+kill -KILL "$(cat "$VTPU_CLUSTER_DIR/node-agent-2.pid")"
+JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:-PrintWarnings \
+  -Dvtpu.nats.url="nats://127.0.0.1:$VTPU_NATS_PORT" -Dquarkus.http.port="$((VTPU_HTTP_PORT + 4))" -Dvtpu.agent.node=node-3 \
+  -Dvtpu.agent.sentrons=2 -jar "$root/node-agent/target/quarkus-app/quarkus-run.jar" >"$VTPU_CLUSTER_DIR/node-agent-3.log" 2>&1 &
+echo $! >"$VTPU_CLUSTER_DIR/node-agent-3.pid"
+"$root/vtpu" status "$id" --wait | tail -3
+"$root/vtpu" status "$id" > killed.json
+grep -q '"status" : "SUCCEEDED"' killed.json || { echo "smoke: the job of the killed agent did not finish" >&2; cat killed.json >&2; exit 1; }
+grep -q 'node-3' killed.json || { echo "smoke: expected the job on node-3 after node-2 was killed" >&2; cat killed.json >&2; exit 1; }
+"$root/vtpu" fetch "$id" Y -o killed-y.npy >/dev/null
+echo "cluster smoke: CLI and curl results equal the local run; a job spread over both agents equals the one-host run; 401 without a token; groups; a killed agent's spread job finished on another"
 
