@@ -536,14 +536,15 @@ public final class Scheduler implements AutoCloseable {
                         continue;
                     }
                     // Right after a restart the nodes have not been heard yet: give them one timeout to answer DISCOVER.
-                    if (settled && lost(j)) {
+                    Optional<String> gone = settled ? lost(j) : Optional.empty();
+                    if (gone.isPresent()) {
                         long now = System.currentTimeMillis();
                         update(j.id(), x -> x.status() == JobStatus.RUNNING && x.attempt() == j.attempt() ? x.requeued(now) : null)
                                 .ifPresent(x -> {
                                     stopParts(j, null);
                                     tracing.event("vtpu.job.requeue", x.id(), x.traceparent(),
-                                            Attributes.of(JobTracing.NODE, String.valueOf(j.node())));
-                                    LOG.info(() -> "job " + x.id() + ": node " + j.node() + " is gone; placing it again");
+                                            Attributes.of(JobTracing.NODE, gone.get()));
+                                    LOG.info(() -> "job " + x.id() + ": node " + gone.get() + " is gone; placing it again");
                                     event(x);
                                 });
                     }
@@ -555,11 +556,12 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** The job's node is down, or restarted since it took the job, or says it no longer runs it after leaving. */
-    private boolean lost(JobRecord j) {
+    /** The node (of the job's, or of an unfinished share's) that is gone, if one is. */
+    private Optional<String> lost(JobRecord j) {
         if (j.parts() != null) {
-            return j.parts().stream().anyMatch(p -> !p.done() && lostNode(p.node(), j));
+            return j.parts().stream().filter(p -> !p.done() && lostNode(p.node(), j)).map(JobRecord.Part::node).findFirst();
         }
-        return lostNode(j.node(), j);
+        return lostNode(j.node(), j) ? Optional.of(j.node()) : Optional.empty();
     }
 
     private boolean lostNode(String node, JobRecord j) {
