@@ -210,4 +210,19 @@ class DurabilityTest {
         float[] y = Npy.parse(s.output(id, "Y"), "Y").data();
         assertEquals(4f, y[0], 0f, "four sentrons' 1.0 summed");
     }
+
+    @Test
+    void aDataParallelGemmSpreadOverFourAgentsEqualsOneHost() {
+        Scheduler s = scheduler();
+        for (String n : List.of("agent-1", "agent-2", "agent-3", "agent-4")) {
+            agent(n, 1);
+        }
+        String siwa = TestJobs.example("dp_gemm.siwa");
+        Map<String, HostTensor> in = Map.of("A", TestJobs.random(5, 128, 256), "B", TestJobs.random(6, 256, 128));
+        String id = s.submit(s.parser().parse(TestJobs.body("siwa", siwa, in, "\"sentrons\": 4").getBytes())).id();
+        JobRecord done = awaitStatus(s, id, JobStatus.SUCCEEDED);
+        assertEquals(4, done.parts().size(), "one share per agent: " + done.node());
+        HostTensor want = Machine.run(TestJobs.assemble(siwa), in, Machine.Options.of(4)).outputs().get("C");
+        assertArrayEquals(want.data(), Npy.parse(s.output(id, "C"), "C").data(), "partials added over NATS as on one host");
+    }
 }
