@@ -18,7 +18,7 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work"
 [ "$(grep -c ' UP ' nodes.txt)" -eq 2 ] || { echo "smoke: expected two node agents UP" >&2; exit 1; }
 
 # The CLI: submit, wait with progress, fetch.
-"$root/vtpu" submit gemm.siw --in A=inputs/A.npy --in B=inputs/B.npy --wait --out C=cli.npy
+timeout 300 "$root/vtpu" submit gemm.siw --in A=inputs/A.npy --in B=inputs/B.npy --wait --out C=cli.npy
 cmp local.npy cli.npy
 
 # curl: the same job as JSON.
@@ -38,7 +38,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$VTPU_SERVER/v1/jobs")
 
 # A job larger than either agent (2 sentrons each, set above): spread over both agent processes, partial GEMMs added by an all-reduce over NATS.
 "$root/vtpu" run "$root/examples/dp_gemm.siwa" --random-inputs 2 --sentrons 4 --save-inputs dp --out C=dp-local.npy
-"$root/vtpu" submit "$root/examples/dp_gemm.siwa" --in A=dp/A.npy --in B=dp/B.npy --sentrons 4 --wait --out C=dp-cluster.npy
+timeout 300 "$root/vtpu" submit "$root/examples/dp_gemm.siwa" --in A=dp/A.npy --in B=dp/B.npy --sentrons 4 --wait --out C=dp-cluster.npy
 cmp dp-local.npy dp-cluster.npy
 
 # router-svc: a sentron group over REST.
@@ -70,7 +70,7 @@ JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
   -Dvtpu.nats.url="nats://127.0.0.1:$VTPU_NATS_PORT" -Dquarkus.http.port="$((VTPU_HTTP_PORT + 4))" -Dvtpu.agent.node=node-3 \
   -Dvtpu.agent.sentrons=2 -jar "$root/node-agent/target/quarkus-app/quarkus-run.jar" >"$VTPU_CLUSTER_DIR/node-agent-3.log" 2>&1 &
 echo $! >"$VTPU_CLUSTER_DIR/node-agent-3.pid"
-"$root/vtpu" status "$id" --wait | tail -3
+timeout 300 "$root/vtpu" status "$id" --wait | tail -3
 "$root/vtpu" status "$id" > killed.json
 grep -q '"status" : "SUCCEEDED"' killed.json || { echo "smoke: the job of the killed agent did not finish" >&2; cat killed.json >&2; exit 1; }
 grep -q 'node-3' killed.json || { echo "smoke: expected the job on node-3 after node-2 was killed" >&2; cat killed.json >&2; exit 1; }
