@@ -225,4 +225,23 @@ class DurabilityTest {
         HostTensor want = Machine.run(TestJobs.assemble(siwa), in, Machine.Options.of(4)).outputs().get("C");
         assertArrayEquals(want.data(), Npy.parse(s.output(id, "C"), "C").data(), "partials added over NATS as on one host");
     }
+
+    @Test
+    void finishedJobsAreDeletedAfterTheRetentionWithTheirTensors() throws Exception {
+        Connection nc = NatsConnections.connect(nats.url(), "test-scheduler");
+        open.add(nc);
+        Scheduler s = new Scheduler(nc, CONFIG.withRetention(Duration.ofMillis(300)), OpenTelemetry.noop()).start();
+        open.add(s);
+        agent("agent-a");
+        String id = submit(s, TestJobs.spin(10));
+        awaitStatus(s, id, JobStatus.SUCCEEDED);
+        var tensors = new ai.vtpu.cluster.store.TensorStore(nc);
+        assertTrue(tensors.names().stream().anyMatch(n -> n.startsWith("jobs/" + id + "/")), "its tensors are stored");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.get(id).isPresent() && System.nanoTime() < deadline) {
+            JobsApiTest.sleep(50);
+        }
+        assertTrue(s.get(id).isEmpty(), "the record is gone after the retention");
+        assertTrue(tensors.names().stream().noneMatch(n -> n.startsWith("jobs/" + id + "/")), "and so are its tensors");
+    }
 }

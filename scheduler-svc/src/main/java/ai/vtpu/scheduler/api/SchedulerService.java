@@ -26,6 +26,9 @@ public class SchedulerService {
     @ConfigProperty(name = "vtpu.api.max-request-bytes", defaultValue = "67108864")
     long maxRequestBytes;
 
+    @ConfigProperty(name = "vtpu.scheduler.retention", defaultValue = "24h")
+    Duration retention;
+
     @Inject
     OpenTelemetry otel;
 
@@ -36,7 +39,7 @@ public class SchedulerService {
     void start() {
         nc = NatsConnections.connect(natsUrl, "scheduler-svc");
         SchedulerConfig d = SchedulerConfig.defaults();
-        scheduler = new Scheduler(nc, new SchedulerConfig(nodeTimeout, d.tick(), maxRequestBytes, d.orderTimeout()), otel).start();
+        scheduler = new Scheduler(nc, new SchedulerConfig(nodeTimeout, d.tick(), maxRequestBytes, d.orderTimeout(), retention), otel).start();
     }
 
     @PreDestroy

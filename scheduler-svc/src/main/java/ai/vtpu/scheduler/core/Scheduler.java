@@ -515,8 +515,39 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    private long nextSweep;
+
+    /**
+     * Deletes finished jobs older than the retention (their objects first, then the record), at most once a minute
+     * (or once per retention when that is shorter), so the bucket and object store do not grow without end.
+     */
+    void sweep() {
+        long now = System.currentTimeMillis();
+        if (now < nextSweep) {
+            return;
+        }
+        long every = Math.min(60_000, config.retention().toMillis());
+        nextSweep = now + every;
+        List<JobRecord> expired = jobs.all().stream().filter(j -> j.status().terminal() && j.finishedAt() != null
+                && j.finishedAt() < now - config.retention().toMillis()).toList();
+        if (expired.isEmpty()) {
+            return;
+        }
+        Set<String> ids = new java.util.HashSet<>();
+        expired.forEach(j -> ids.add(j.id()));
+        for (String name : tensors.names()) {
+            String[] p = name.split("/", 3);
+            if (p.length == 3 && p[0].equals("jobs") && ids.contains(p[1])) {
+                tensors.delete(name);
+            }
+        }
+        ids.forEach(jobs::delete);
+        LOG.info(() -> "retention: deleted " + ids.size() + " job(s) finished more than " + config.retention() + " ago");
+    }
+
     /** One pass over the unfinished jobs, oldest first. */
     void step() {
+        sweep();
         nodes.forgetSilent();
         List<JobRecord> work = new ArrayList<>(active.values());
         work.sort(java.util.Comparator.comparingLong(JobRecord::submittedAt));

@@ -33,6 +33,10 @@ public final class JobStore {
         return records.update(id, change);
     }
 
+    public void delete(String id) {
+        records.delete(id);
+    }
+
     /** All jobs, oldest first. */
     public List<JobRecord> all() {
         return records.all().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();

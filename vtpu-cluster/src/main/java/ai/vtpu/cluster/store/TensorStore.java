@@ -59,4 +59,24 @@ public final class TensorStore {
     public byte[] get(String name) {
         return find(name).orElseThrow(() -> new ClusterException("object " + name + " is missing from " + Subjects.TENSORS_BUCKET));
     }
+
+    /** Names of every object (deleted ones left out). */
+    public java.util.List<String> names() {
+        try {
+            return os.getList().stream().filter(i -> !i.isDeleted()).map(ObjectInfo::getObjectName).toList();
+        } catch (IOException | JetStreamApiException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new ClusterException("cannot list " + Subjects.TENSORS_BUCKET + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void delete(String name) {
+        try {
+            os.delete(name);
+        } catch (IOException | JetStreamApiException e) {
+            throw new ClusterException("cannot delete object " + name + ": " + e.getMessage(), e);
+        }
+    }
 }
