@@ -163,6 +163,27 @@ class RouterAppTest {
     }
 
     @Test
+    void anAbortedRunLeavesTheRoutingTable() throws Exception {
+        try (Connection a = NatsConnections.connect(NatsTestResource.url(), "node-agent nc", false)) {
+            NatsTransport t = new NatsTransport(a, "aborted", Set.of(0), 1, 10_000);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            int seen = 0;
+            while (seen < 1 && System.nanoTime() < deadline) {
+                seen = api().get("/v1/routes?run=aborted").then().extract().path("size()");
+                Thread.sleep(20);
+            }
+            assertEquals(1, seen);
+            t.abort("sentron 0 failed"); // no bye: as when a host dies and the others stop the run
+            deadline = System.nanoTime() + 5_000_000_000L;
+            while (seen > 0 && System.nanoTime() < deadline) {
+                seen = api().get("/v1/routes?run=aborted").then().extract().path("size()");
+                Thread.sleep(20);
+            }
+            assertEquals(0, seen);
+        }
+    }
+
+    @Test
     void healthAndOpenApi() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/openapi?format=json").then().statusCode(200).body(containsString("/v1/groups/{name}/members"));

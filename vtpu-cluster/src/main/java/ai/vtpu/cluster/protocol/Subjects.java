@@ -22,6 +22,8 @@ public final class Subjects {
     public static final String C_HELLO_ALL = "vtpu.c.*.hello";
     /** A host leaving a run's C pipe: {@code vtpu.c.<run>.bye}. */
     public static final String C_BYE_ALL = "vtpu.c.*.bye";
+    /** A run's C pipe aborted (a sentron failed): {@code vtpu.c.<run>.abort}. */
+    public static final String C_ABORT_ALL = "vtpu.c.*.abort";
     /** Prefix of C-pipe traffic sent through router-svc: {@code vtpu.relay.vtpu.c.<run>...} is republished without it. */
     public static final String RELAY_PREFIX = "vtpu.relay.";
     public static final String RELAY_ALL = "vtpu.relay.>";

@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The routes of the C pipe: sentron of a run -> host and subject, learnt from the hellos every host of a run says
  * when it joins, and dropped when it says bye. Senders do not need it (they address sentrons by subject); it is
- * what operators and relays look at.
+ * what operators and relays look at. A run that aborts (a sentron failed, or a host died and the others were
+ * stopped) leaves the table whole, so a host that died without saying bye does not stay listed.
  */
 public final class RoutingTable implements AutoCloseable {
     private record Key(String run, int sentron) {
@@ -32,12 +33,16 @@ public final class RoutingTable implements AutoCloseable {
             String text = new String(m.getData(), StandardCharsets.UTF_8);
             if (m.getSubject().endsWith(".hello")) {
                 hello(run, text);
+            } else if (m.getSubject().endsWith(".abort")) {
+                // The run is over on every host, including one that died without a bye.
+                routes.keySet().removeIf(k -> k.run().equals(run));
             } else {
                 bye(run, text);
             }
         });
         dispatcher.subscribe(Subjects.C_HELLO_ALL);
         dispatcher.subscribe(Subjects.C_BYE_ALL);
+        dispatcher.subscribe(Subjects.C_ABORT_ALL);
     }
 
     void hello(String run, String text) {

@@ -731,7 +731,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
             local.forEach(s -> sb.append(s).append(','));
             nc.publish(out(subject("bye")), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (RuntimeException ignored) {
-            // a closed connection: the router keeps the routes until it restarts (listed, harmless)
+            // a closed connection: the router drops the routes when the run aborts, or keeps them until it restarts
         }
         nc.closeDispatcher(dispatcher);
     }
