@@ -1,15 +1,14 @@
 package ai.vtpu.router;
 
 import ai.vtpu.cluster.protocol.ApiException;
+import ai.vtpu.cluster.protocol.Json;
 import ai.vtpu.cluster.router.SentronGroup;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Reads group requests (REST bodies and NATS requests alike), field by field, so a mistake names its JSON pointer. */
 final class GroupRequests {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private GroupRequests() {
     }
@@ -17,7 +16,7 @@ final class GroupRequests {
     static JsonNode object(byte[] body) {
         JsonNode n;
         try {
-            n = body == null || body.length == 0 ? null : MAPPER.readTree(body);
+            n = body == null || body.length == 0 ? null : Json.MAPPER.readTree(body);
         } catch (java.io.IOException e) {
             throw ApiException.badRequest("", "malformed JSON: " + e.getMessage().split("\n")[0]);
         }

@@ -35,10 +35,8 @@ public class NatsGroupResponder {
         Object reply;
         try {
             reply = answer(m.getSubject(), m.getData());
-        } catch (ApiException e) {
-            reply = e.problem(m.getSubject());
         } catch (RuntimeException e) {
-            reply = new ApiException(500, "Internal error", String.valueOf(e.getMessage()), null).problem(m.getSubject());
+            reply = ApiException.problemOf(e, m.getSubject());
         }
         if (m.getReplyTo() != null) {
             router.connection().publish(m.getReplyTo(), Json.bytes(reply));

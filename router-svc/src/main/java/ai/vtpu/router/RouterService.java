@@ -42,11 +42,7 @@ public class RouterService {
             relay.close();
         }
         routes.close();
-        try {
-            nc.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        NatsConnections.close(nc);
     }
 
     public Connection connection() {

@@ -62,11 +62,7 @@ final class TestJobs {
     }
 
     static String quote(String s) {
-        try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new AssertionError(e);
-        }
+        return ai.vtpu.cluster.protocol.Json.quote(s);
     }
 
     static Program assemble(String siwa) {

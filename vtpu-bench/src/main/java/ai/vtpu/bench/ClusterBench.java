@@ -62,7 +62,7 @@ public final class ClusterBench {
         this.nc = NatsConnections.connect(natsUrl, "cluster-bench");
         this.store = new TensorStore(nc);
         HostTensor x = new HostTensor(List.of(2, 4), new float[] {1, 2, 3, 4, 5, 6, 7, 8});
-        String json = "{\"program\": {\"format\": \"siwa\", \"data\": " + quote(SMALL) + "}, \"inputs\": {\"X\": \""
+        String json = "{\"program\": {\"format\": \"siwa\", \"data\": " + Json.quote(SMALL) + "}, \"inputs\": {\"X\": \""
                 + Base64.getEncoder().encodeToString(Npy.toBytes(x)) + "\"}}";
         this.body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Dispatcher d = nc.createDispatcher(m -> {
@@ -75,14 +75,6 @@ public final class ClusterBench {
             }
         });
         d.subscribe(Subjects.EVENTS_ALL);
-    }
-
-    static String quote(String s) {
-        try {
-            return Json.MAPPER.writeValueAsString(s);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     // ---- one job each way ----------------------------------------------------------------------------------------

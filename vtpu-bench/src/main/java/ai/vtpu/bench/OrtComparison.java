@@ -183,13 +183,7 @@ public final class OrtComparison {
         List<Integer> xShape = g.inputs().get(x).shape();
         float[] xv = random(r, (int) g.inputs().get(x).elements(), 1.0);
         Map<String, HostTensor> in = new HashMap<>();
-        imp.constants().forEach((k, v) -> {
-            float[] f = new float[v.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) v[i];
-            }
-            in.put(k, new HostTensor(graph.inputs().get(k).shape(), f));
-        });
+        imp.constantsF32().forEach((k, v) -> in.put(k, new HostTensor(graph.inputs().get(k).shape(), v)));
         in.put(x, new HostTensor(xShape, xv));
         Machine.Options o = new Machine.Options(sentrons, false, 60_000, true);
 

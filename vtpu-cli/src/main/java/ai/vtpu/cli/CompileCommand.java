@@ -48,12 +48,12 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         Path out = output != null ? output : Files2.withExtension(graph, ".siw");
         Graph g;
-        java.util.Map<String, double[]> weights = java.util.Map.of();
+        java.util.Map<String, float[]> weights = java.util.Map.of();
         java.util.Map<String, String> onnxNames = java.util.Map.of();
         if (graph.toString().endsWith(".onnx")) {
             var imported = ai.vtpu.phextcc.onnx.OnnxImporter.importModel(ai.vtpu.phextcc.onnx.OnnxModel.read(graph), graph.toString());
             g = imported.graph();
-            weights = imported.constants();
+            weights = imported.constantsF32();
             onnxNames = imported.inputNames();
         } else {
             g = IrParser.parse(Files2.readText(graph), graph.toString());
@@ -75,12 +75,8 @@ final class CompileCommand implements Callable<Integer> {
                 throw new ai.vtpu.phextcc.CompileException("cannot create " + dirOut + ": " + e.getMessage());
             }
             for (var w : weights.entrySet()) {
-                float[] f = new float[w.getValue().length];
-                for (int i = 0; i < f.length; i++) {
-                    f[i] = (float) w.getValue()[i];
-                }
                 ai.vtpu.runtime.io.Npy.write(dirOut.resolve(w.getKey() + ".npy"),
-                        new ai.vtpu.runtime.exec.HostTensor(g.inputs().get(w.getKey()).shape(), f));
+                        new ai.vtpu.runtime.exec.HostTensor(g.inputs().get(w.getKey()).shape(), w.getValue()));
             }
             spec.commandLine().getOut().println("wrote " + weights.size() + " initializers to " + dirOut);
         }

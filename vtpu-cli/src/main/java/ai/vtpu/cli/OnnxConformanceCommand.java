@@ -115,7 +115,7 @@ final class OnnxConformanceCommand implements Callable<Integer> {
             var compiled = Compiler.compile(imp.graph(), 2);
             for (Path set : sets) {
                 Map<String, HostTensor> inputs = new HashMap<>();
-                imp.constants().forEach((k, v) -> inputs.put(k, host(imp.graph().inputs().get(k).shape(), v)));
+                imp.constantsF32().forEach((k, v) -> inputs.put(k, new HostTensor(imp.graph().inputs().get(k).shape(), v)));
                 int i = 0;
                 for (OnnxModel.ValueInfo v : model.graph().inputs()) {
                     if (model.graph().initializers().containsKey(v.name())) {

@@ -35,10 +35,8 @@ public class NatsSubmitResponder {
         try {
             JobRecord j = service.scheduler().submit(service.scheduler().parser().parse(m.getData()));
             reply = Json.bytes(new Views.Accepted(j.id(), j.status()));
-        } catch (ApiException e) {
-            reply = Json.bytes(e.problem(Subjects.SUBMIT));
         } catch (RuntimeException e) {
-            reply = Json.bytes(new ApiException(500, "Internal error", String.valueOf(e.getMessage()), null).problem(Subjects.SUBMIT));
+            reply = Json.bytes(ApiException.problemOf(e, Subjects.SUBMIT));
         }
         if (m.getReplyTo() != null) {
             service.connection().publish(m.getReplyTo(), reply);

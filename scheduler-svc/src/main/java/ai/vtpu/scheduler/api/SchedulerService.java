@@ -45,11 +45,7 @@ public class SchedulerService {
     @PreDestroy
     void stop() {
         scheduler.close();
-        try {
-            nc.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        NatsConnections.close(nc);
     }
 
     public Scheduler scheduler() {

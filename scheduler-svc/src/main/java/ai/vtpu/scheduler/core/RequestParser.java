@@ -1,13 +1,13 @@
 package ai.vtpu.scheduler.core;
 
 import ai.vtpu.cluster.protocol.ApiException;
+import ai.vtpu.cluster.protocol.Json;
 import ai.vtpu.cluster.protocol.ProgramFormat;
 import ai.vtpu.runtime.VtpuRuntimeException;
 import ai.vtpu.runtime.exec.HostTensor;
 import ai.vtpu.runtime.io.Npy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +23,6 @@ import java.util.stream.Collectors;
  * pointer and what was expected, never as a generic 400.
  */
 public final class RequestParser {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_SENTRONS = 4096;
 
     private final long maxBytes;
@@ -44,7 +43,7 @@ public final class RequestParser {
         checkSize(body.length);
         JsonNode root;
         try {
-            root = MAPPER.readTree(body);
+            root = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             throw ApiException.badRequest("", "malformed JSON at line " + (loc == null ? "?" : loc.getLineNr()) + ", column "

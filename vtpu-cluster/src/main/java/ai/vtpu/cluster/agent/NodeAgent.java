@@ -366,11 +366,7 @@ public final class NodeAgent implements AutoCloseable {
         timer.shutdownNow();
         workers.shutdownNow();
         metrics.close();
-        try {
-            nc.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        NatsConnections.close(nc);
     }
 
     private static void sleep(long ms) {

@@ -12,6 +12,15 @@ public final class NatsConnections {
     private NatsConnections() {
     }
 
+    /** Closes {@code nc}, waiting for its buffered messages; an interrupt is kept for the caller. */
+    public static void close(Connection nc) {
+        try {
+            nc.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static Connection connect(String url, String name) {
         return connect(url, name, true);
     }

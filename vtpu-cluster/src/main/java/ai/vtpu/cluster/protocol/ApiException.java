@@ -45,6 +45,12 @@ public class ApiException extends RuntimeException {
         return field;
     }
 
+    /** The problem to answer for any failure of a request: its own for an ApiException, else a 500 saying what broke. */
+    public static Problem problemOf(RuntimeException e, String instance) {
+        ApiException a = e instanceof ApiException x ? x : new ApiException(500, "Internal error", String.valueOf(e.getMessage()), null);
+        return a.problem(instance);
+    }
+
     public Problem problem(String instance) {
         // "about:blank": the status and title say it all; RFC 9457 section 4.2.1.
         return new Problem("about:blank", title, status, getMessage(), instance, field);

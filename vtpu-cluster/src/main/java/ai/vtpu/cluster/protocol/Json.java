@@ -23,6 +23,15 @@ public final class Json {
         }
     }
 
+    /** {@code s} as a JSON string literal, quotes and escapes included. */
+    public static String quote(String s) {
+        try {
+            return MAPPER.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new ClusterException("cannot write a string as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     public static <T> T read(byte[] b, Class<T> type, String where) {
         try {
             return MAPPER.readValue(b, type);

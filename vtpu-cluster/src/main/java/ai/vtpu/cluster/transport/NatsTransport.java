@@ -81,7 +81,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
         }
     }
 
-    private final Map<P2pKey, ConcurrentLinkedQueue<Message2>> queues = new ConcurrentHashMap<>();
+    private final Map<P2pKey, ConcurrentLinkedQueue<Received>> queues = new ConcurrentHashMap<>();
     private final Map<Object, Partial> partials = new ConcurrentHashMap<>();
     private final Map<GroupKey, Transport.Message> arrived = new ConcurrentHashMap<>();
     /** Per (group, round): how many local members are done with it, to free its messages. */
@@ -100,7 +100,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
     private final Set<Integer> joined = ConcurrentHashMap.newKeySet();
 
     /** A received tile and the bytes it cost on the wire (acknowledged when taken). */
-    private record Message2(Transport.Message m, long bytes) {
+    private record Received(Transport.Message m, long bytes) {
     }
 
     /**
@@ -246,7 +246,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
                 wake();
             }
             case P2P -> assemble(new P2pKey(f.a(), f.b(), f.c()), f, m -> {
-                queue(new P2pKey(f.a(), f.b(), f.c())).add(new Message2(m, 4L * m.rows() * m.cols()));
+                queue(new P2pKey(f.a(), f.b(), f.c())).add(new Received(m, 4L * m.rows() * m.cols()));
                 wake();
             });
             case GROUP -> {
@@ -281,7 +281,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
         }
     }
 
-    private ConcurrentLinkedQueue<Message2> queue(P2pKey k) {
+    private ConcurrentLinkedQueue<Received> queue(P2pKey k) {
         return queues.computeIfAbsent(k, x -> new ConcurrentLinkedQueue<>());
     }
 
@@ -328,7 +328,7 @@ public final class NatsTransport implements Transport, AutoCloseable {
     public void send(int from, int to, int channel, Transport.Message m) {
         long bytes = 4L * m.rows() * m.cols();
         if (local.contains(to)) {
-            queue(new P2pKey(from, to, channel)).add(new Message2(copy(m), 0));
+            queue(new P2pKey(from, to, channel)).add(new Received(copy(m), 0));
             return;
         }
         AtomicLong out = inFlight.computeIfAbsent(pair(from, to), k -> new AtomicLong());
@@ -352,11 +352,11 @@ public final class NatsTransport implements Transport, AutoCloseable {
 
     @Override
     public Transport.Message receive(int to, int from, int channel) {
-        ConcurrentLinkedQueue<Message2> q = queue(new P2pKey(from, to, channel));
+        ConcurrentLinkedQueue<Received> q = queue(new P2pKey(from, to, channel));
         long deadline = System.nanoTime() + timeoutNanos;
         int spins = 0;
         while (true) {
-            Message2 m = q.poll();
+            Received m = q.poll();
             if (m != null) {
                 if (m.bytes() > 0) {
                     // Acknowledge to the sender's host, which opens its window again (a tile is at most 256 KiB: an int).
