@@ -115,8 +115,12 @@ public final class OrtComparison {
         List<Row> rows = new ArrayList<>();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Path tmp = Files.createTempDirectory("vtpu-ort");
-        for (String model : List.of("mlp", "encoder", "decoder")) {
-            for (int batch : new int[] {1, 32}) {
+        // Optional filters, for profiling one case: models (comma-separated), batches, thread counts.
+        List<String> models = args.length > 1 ? List.of(args[1].split(",")) : List.of("mlp", "encoder", "decoder");
+        int[] batches = args.length > 2 ? ints(args[2]) : new int[] {1, 32};
+        int[] threadCounts = args.length > 3 ? ints(args[3]) : new int[] {1, 2};
+        for (String model : models) {
+            for (int batch : batches) {
                 byte[] bytes = switch (model) {
                     case "mlp" -> mlp(batch);
                     case "encoder" -> encoder(batch);
@@ -124,7 +128,7 @@ public final class OrtComparison {
                 };
                 Path file = tmp.resolve(model + "-" + batch + ".onnx");
                 Files.write(file, bytes);
-                for (int threads : new int[] {1, 2}) {
+                for (int threads : threadCounts) {
                     rows.add(compare(env, file, model, batch, threads, reps));
                     Row last = rows.get(rows.size() - 1);
                     out.printf(Locale.ROOT, "%s batch %d threads %d: ORT %.3f ms (%.2f cores), vTPU %.3f ms (execution %.3f ms, "
@@ -142,6 +146,10 @@ public final class OrtComparison {
                     r.threads(), r.ortMs(), r.ortCores(), r.vtpuMs(), r.vtpuExecMs(), r.vtpuCores(), r.ortMs() / r.vtpuMs(),
                     r.ortMs() / r.vtpuExecMs(), r.maxDiff());
         }
+    }
+
+    private static int[] ints(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     private interface Run {

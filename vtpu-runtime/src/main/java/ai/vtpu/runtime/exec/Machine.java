@@ -118,6 +118,8 @@ public final class Machine {
         private final java.util.concurrent.ExecutorService threads;
         /** The S pipes' workers, likewise kept (used when a sentron has a spare hardware thread for its S pipe). */
         private final java.util.concurrent.ExecutorService sThreads;
+        /** Weight tiles with their panel form, kept between runs until an input is set again. */
+        private final ReadOnlyTiles readOnly = new ReadOnlyTiles();
         private boolean closed;
 
         private Session(Program program, Options options) {
@@ -151,6 +153,11 @@ public final class Machine {
             checkInputs(program, Map.of(name, value), false);
             TensorDecl t = program.tensor(name).orElseThrow();
             copyIn(t, value, options.sentrons(), shared, tables);
+            if (isShared(t)) {
+                for (PhextCoord c : t.pages()) {
+                    readOnly.changed(shared.lookup(c, "input").segment().address());
+                }
+            }
             set.add(name);
         }
 
@@ -179,8 +186,9 @@ public final class Machine {
                 }
             }
             long clock0 = System.nanoTime();
-            List<SentronStats> stats = execute(program, options, tables, registers, kernels, threads, sThreads);
+            List<SentronStats> stats = execute(program, options, tables, registers, kernels, threads, sThreads, readOnly);
             long wall = System.nanoTime() - clock0;
+            readOnly.runDone();
             Map<String, HostTensor> outputs = new LinkedHashMap<>();
             for (TensorDecl t : program.tensors()) {
                 if (t.role().isOutput()) {
@@ -476,13 +484,17 @@ public final class Machine {
     private static List<SentronStats> execute(Program program, Options options, List<PhextPageTable> tables,
                                               List<Registers> registers, List<Kernels> kernels,
                                               java.util.concurrent.ExecutorService pool,
-                                              java.util.concurrent.ExecutorService sThreads) {
+                                              java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
         int n = options.sentrons();
         Transport transport = options.transport() != null ? options.transport() : new LocalTransport(options.timeoutMillis());
         SentronStats[] stats = new SentronStats[n];
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         int cpus = Runtime.getRuntime().availableProcessors();
+        // The calling thread runs the first local sentron itself (pinned for the run, unpinned after), so a small
+        // run does not pay for waking a pool thread and being woken by it; the others go to the pool.
+        Sentron mine = null;
+        int mineId = -1;
         for (int s = 0; s < n && failure.get() == null; s++) {
             if (!options.runsHere(s)) {
                 continue;
@@ -490,14 +502,19 @@ public final class Machine {
             int id = s;
             Sentron sentron;
             try {
-                sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s), sThreads);
+                sentron = new Sentron(id, n, program, tables.get(s), kernels.get(s), transport, registers.get(s), sThreads, readOnly);
             } catch (RuntimeException e) {
                 // Those already started would wait for this one in their first collective: stop them.
                 failure.compareAndSet(null, e);
                 transport.abort("sentron " + id + " could not be set up");
                 break;
             }
-            // The pool has exactly n threads and gets exactly n tasks, so all sentrons run at once (they may
+            if (mine == null) {
+                mine = sentron;
+                mineId = id;
+                continue;
+            }
+            // The pool has a thread per sentron and gets fewer tasks, so all sentrons run at once (they may
             // wait on each other in collectives); a pool thread is pinned to the core of the sentron it runs.
             running.add(pool.submit(() -> {
                 String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
@@ -511,6 +528,25 @@ public final class Machine {
                 }
             }));
         }
+        if (mine != null && failure.get() == null) {
+            String pinning = options.pin() ? Affinity.pin(mineId % cpus) : "not pinned (disabled)";
+            try {
+                stats[mineId] = mine.run(pinning);
+            } catch (Throwable e) {
+                if (failure.compareAndSet(null, e)) {
+                    transport.abort("sentron " + mineId + " failed");
+                }
+            } finally {
+                if (options.pin()) {
+                    Affinity.unpin();
+                }
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                // The caller was interrupted while its sentron ran: the others stop too, as below.
+                transport.abort("interrupted");
+                running.forEach(r -> r.cancel(true));
+            }
+        }
         for (java.util.concurrent.Future<?> f : running) {
             try {
                 f.get();
@@ -520,6 +556,8 @@ public final class Machine {
                 running.forEach(r -> r.cancel(true));
                 Thread.currentThread().interrupt();
                 throw new VtpuRuntimeException("interrupted while the program ran");
+            } catch (java.util.concurrent.CancellationException e) {
+                failure.compareAndSet(null, new VtpuRuntimeException("interrupted while the program ran"));
             } catch (java.util.concurrent.ExecutionException e) {
                 failure.compareAndSet(null, e.getCause());
             }

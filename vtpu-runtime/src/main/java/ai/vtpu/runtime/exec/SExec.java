@@ -32,9 +32,16 @@ final class SExec implements SPipe.Executor {
 
     /** Whether GATHER also lays each tile out as a matmul B operand (worth it when S has a core to itself). */
     private final boolean preparePanels;
+    /** Tiles of read-only pages kept across runs, or null; with {@code panelForm} they carry their panel form. */
+    private final ReadOnlyTiles readOnly;
+    private final boolean panelForm;
+    long readOnlyHits;
 
-    SExec(Registers regs, PhextPageTable ppt, int sentron, int sentrons, boolean preparePanels) {
+    SExec(Registers regs, PhextPageTable ppt, int sentron, int sentrons, boolean preparePanels, ReadOnlyTiles readOnly,
+          boolean panelForm) {
         this.preparePanels = preparePanels;
+        this.readOnly = readOnly;
+        this.panelForm = panelForm;
         this.regs = regs;
         this.ppt = ppt;
         this.sentron = sentron;
@@ -114,7 +121,31 @@ final class SExec implements SPipe.Executor {
         Tile tile = regs.tiles[t.tile()];
         int rows = t.rows();
         int cols = t.cols();
-        float[] d = tile.shape(rows, cols);
+        if (readOnly != null && page.shared() && readOnly.keeps(page.segment().address())) {
+            var key = new ReadOnlyTiles.Key(page.segment().address(), lineOf(at), at.column() - 1, rows, cols, t.lineStride(),
+                    t.colStride(), t.transposed());
+            ReadOnlyTiles.Entry e = readOnly.get(key);
+            if (e == null) {
+                float[] d = new float[rows * cols];
+                copy(t, at, page, d);
+                float[] panels = panelForm ? ai.vtpu.runtime.kernel.VectorKernels.panels(d, rows, cols) : null;
+                e = readOnly.put(key, new ReadOnlyTiles.Entry(d, panels));
+            } else {
+                readOnlyHits++;
+            }
+            tile.borrow(e.data(), e.panels(), rows, cols);
+            return;
+        }
+        copy(t, at, page, tile.shape(rows, cols));
+        if (preparePanels) {
+            ai.vtpu.runtime.kernel.VectorKernels.preparePanels(tile);
+        }
+    }
+
+    /** The GATHER's tile of {@code page} into {@code d}, zero where it lies outside the page. */
+    private void copy(STile t, PhextAddress at, Page page, float[] d) {
+        int rows = t.rows();
+        int cols = t.cols();
         long l0 = lineOf(at);
         long c0 = at.column() - 1;
         long ls = t.lineStride();
@@ -142,9 +173,6 @@ final class SExec implements SPipe.Executor {
             }
         }
         bytesMoved += (long) rows * cols * page.dtype().bytes();
-        if (preparePanels) {
-            ai.vtpu.runtime.kernel.VectorKernels.preparePanels(tile);
-        }
     }
 
     private void scatter(STile t, PhextAddress at, Page page) {

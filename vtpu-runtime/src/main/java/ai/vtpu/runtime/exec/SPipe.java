@@ -102,6 +102,10 @@ final class SPipe implements AutoCloseable {
                 faultSiw = siw;
                 fault = e;
                 checkFault();
+            } catch (OutOfMemoryError e) { // an ALLOC too large for this host is the program's fault, as on the worker
+                faultSiw = siw;
+                fault = new VtpuRuntimeException("S pipe failed at SIW " + siw + ": " + e, e);
+                checkFault();
             } finally {
                 stats.workerBusyNanos += System.nanoTime() - t0;
             }

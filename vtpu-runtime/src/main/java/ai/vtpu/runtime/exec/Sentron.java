@@ -64,16 +64,17 @@ public final class Sentron {
     private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
-        this(id, count, program, ppt, kernels, transport, new Registers(), null);
+        this(id, count, program, ppt, kernels, transport, new Registers(), null, null);
     }
 
     /**
      * @param regs a register file to run on, reset here to the start state (a loaded session keeps one per
      *     sentron so its tile storage is not allocated again for every run)
      * @param sThreads where the S pipe's worker runs (a session's threads, kept between runs); null starts one
+     * @param readOnly tiles of read-only pages kept between runs (a session's, shared by its sentrons), or null
      */
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
-                   java.util.concurrent.ExecutorService sThreads) {
+                   java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
         this.sThreads = sThreads;
         regs.reset();
         this.regs = regs;
@@ -86,17 +87,15 @@ public final class Sentron {
         }
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles);
-        // With a spare hardware thread per sentron, the S pipe also prepares gathered tiles for MMA.
-        // The S pipe gets a thread of its own when every sentron has a spare hardware thread; then it also
-        // prepares gathered tiles for MMA. -Dvtpu.spipe=async|inline and -Dvtpu.panels=always|never override
-        // the choices (tests use them to reach every path on any machine).
-        boolean spare = 2 * count <= Runtime.getRuntime().availableProcessors();
-        String mode = System.getProperty("vtpu.spipe", "auto");
-        this.asyncS = mode.equals("async") || mode.equals("auto") && spare;
+        // S ops run inline at issue on the dispatch thread unless -Dvtpu.spipe=async gives the S pipe a worker
+        // thread (which then also prepares gathered tiles for MMA). Inline measured faster on every model and
+        // on SGEMM, even with a spare core per sentron, once weight tiles are kept packed (docs/RUNTIME.md).
+        // -Dvtpu.panels=always|never overrides the panel choice (tests use both to reach every path).
+        this.asyncS = System.getProperty("vtpu.spipe", "inline").equals("async");
         String panels = System.getProperty("vtpu.panels", "auto");
-        boolean prepare = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels
-                && (panels.equals("always") || panels.equals("auto") && asyncS);
-        this.sExec = new SExec(regs, ppt, id, count, prepare);
+        boolean vector = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels;
+        boolean prepare = vector && (panels.equals("always") || panels.equals("auto") && asyncS);
+        this.sExec = new SExec(regs, ppt, id, count, prepare, readOnly, vector && !panels.equals("never"));
         this.transport = transport;
         for (int g = 0; g < 256; g++) {
             groups.add(null);
@@ -153,7 +152,7 @@ public final class Sentron {
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
                     sStats.workerBusyNanos, cNanos, dNanos, wall, cpu, sStats.workerCpuNanos,
-                    pinning + (asyncS ? "; S pipe on its own thread" : "; S pipe inline (no spare hardware thread)"), counts);
+                    pinning + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts);
         }
     }
 
@@ -356,7 +355,7 @@ public final class Sentron {
                         throw new VtpuRuntimeException("REDUCE: T" + c.tile() + " has not been written");
                     }
                     transport.allReduce(id, members(c.group(), c.opcode()), c.group(), ReduceOp.ofCode(c.mode()),
-                            new Transport.Message(t.rows(), t.cols(), t.data()));
+                            new Transport.Message(t.rows(), t.cols(), t.writableData()));
                     t.shape(t.rows(), t.cols()); // the values changed in place: a new version of the tile
                     cBytes += 4L * t.size();
                 }

@@ -3,7 +3,8 @@ package ai.vtpu.runtime.kernel;
 /**
  * A tile register: up to {@value #MAX} x {@value #MAX} fp32 values, row-major and compact (row stride =
  * cols). The backing array is allocated on first write and swapped, not copied, when an op computes
- * into scratch space.
+ * into scratch space. A register may also borrow a read-only array (a cached tile of a weight page,
+ * with its panel form): the first write then goes to the register's own storage, never to the borrowed one.
  */
 public final class Tile {
     public static final int MAX = 256;
@@ -16,6 +17,11 @@ public final class Tile {
     private int version;
     private float[] panels;
     private int panelsVersion = -1;
+    /** True while {@link #data} is a borrowed read-only array; the register's own storage waits in {@link #spare}. */
+    private boolean borrowed;
+    private float[] spare;
+    private float[] borrowedPanels;
+    private int borrowedPanelsVersion = -1;
 
     /** The values; valid for {@code rows() * cols()} elements. */
     public float[] data() {
@@ -40,6 +46,11 @@ public final class Tile {
 
     /** Sets the shape and makes sure there is room; the values are not cleared. */
     public float[] shape(int r, int c) {
+        if (borrowed) {
+            data = spare;
+            spare = null;
+            borrowed = false;
+        }
         if (data == null) {
             data = new float[CAPACITY];
         }
@@ -51,7 +62,36 @@ public final class Tile {
 
     /** The tile as a matmul B operand in column panels, when the S pipe prepared it after the last write; else null. */
     public float[] panels() {
-        return panelsVersion == version ? panels : null;
+        if (panelsVersion == version) {
+            return panels;
+        }
+        return borrowedPanelsVersion == version ? borrowedPanels : null;
+    }
+
+    /**
+     * Makes the register hold {@code values} ({@code r x c}, never written through this tile) and, when not
+     * null, their panel form, without copying either.
+     */
+    public void borrow(float[] values, float[] valuePanels, int r, int c) {
+        if (!borrowed) {
+            spare = data;
+            borrowed = true;
+        }
+        data = values;
+        rows = r;
+        cols = c;
+        version++;
+        borrowedPanels = valuePanels;
+        borrowedPanelsVersion = valuePanels == null ? -1 : version;
+    }
+
+    /** The values, as an array the caller may write in place (a borrowed array is copied to own storage first). */
+    public float[] writableData() {
+        if (borrowed) {
+            float[] values = data;
+            System.arraycopy(values, 0, shape(rows, cols), 0, rows * cols);
+        }
+        return data;
     }
 
     /** Space for the panel form; the caller fills it and then calls {@link #panelsReady()}. */
@@ -80,6 +120,13 @@ public final class Tile {
         float[] d = data;
         data = other.data;
         other.data = d;
+        // The storage moves with the values: a borrowed array and the owner's own array go together.
+        boolean b = borrowed;
+        borrowed = other.borrowed;
+        other.borrowed = b;
+        float[] s = spare;
+        spare = other.spare;
+        other.spare = s;
         int r = rows;
         rows = other.rows;
         other.rows = r;

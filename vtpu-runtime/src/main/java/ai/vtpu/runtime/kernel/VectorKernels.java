@@ -43,10 +43,18 @@ public final class VectorKernels implements Kernels {
      * zero-padded, at offset p * rows * NR. The S pipe calls this after a GATHER so MMA need not pack.
      */
     public static void preparePanels(Tile t) {
-        int k = t.rows();
-        int n = t.cols();
-        float[] b = t.data();
-        float[] out = t.panelSpace();
+        writePanels(t.data(), t.rows(), t.cols(), t.panelSpace());
+        t.panelsReady();
+    }
+
+    /** The panel form of a {@code k x n} B operand in a new array (for tiles kept read-only across runs). */
+    public static float[] panels(float[] b, int k, int n) {
+        float[] out = new float[(n + NR - 1) / NR * NR * k];
+        writePanels(b, k, n, out);
+        return out;
+    }
+
+    private static void writePanels(float[] b, int k, int n, float[] out) {
         for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
             int nr = Math.min(NR, n - j0);
             int base = panel * k * NR;
@@ -57,7 +65,6 @@ public final class VectorKernels implements Kernels {
                 }
             }
         }
-        t.panelsReady();
     }
 
     private void mma(float[] a, int ar, int ac, boolean ta, float[] b, int br, int bc, boolean tb, float[] bPanels, float[] c,

@@ -1,5 +1,6 @@
 package ai.vtpu.runtime.exec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,37 @@ class MachineTest {
         float[] v = Machine.run(example("mlp.siwa"), in, Machine.Options.of(1)).outputs().get("y").data();
         float[] s = Machine.run(example("mlp.siwa"), in, new Machine.Options(1, true, 10_000, false)).outputs().get("y").data();
         close(s, v, 1e-4);
+    }
+
+    /**
+     * S ops run inline by default; -Dvtpu.spipe=async gives the S pipe a worker thread that also packs gathered
+     * tiles for MMA. Both schedules must compute the same bits, on fresh runs and on a session's later runs
+     * (which lend kept weight tiles to the registers).
+     */
+    @Test
+    void theAsyncSPipeComputesTheSameBitsAsTheInlineOne() {
+        Map<String, HostTensor> in = Map.of("x", random(128, 256), "W", random(256, 128), "b", random(1, 128));
+        Program mlp = example("mlp.siwa");
+        float[] inline = Machine.run(mlp, in, Machine.Options.of(1)).outputs().get("y").data();
+        String before = System.getProperty("vtpu.spipe");
+        System.setProperty("vtpu.spipe", "async");
+        try {
+            assertArrayEquals(inline, Machine.run(mlp, in, Machine.Options.of(1)).outputs().get("y").data());
+            try (Machine.Session s = Machine.open(mlp, Machine.Options.of(1))) {
+                in.forEach(s::set);
+                for (int run = 0; run < 3; run++) {
+                    Machine.Result r = s.run();
+                    assertTrue(r.stats().sentrons().get(0).pinning().contains("S pipe on its own thread"));
+                    assertArrayEquals(inline, r.outputs().get("y").data(), "session run " + run);
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("vtpu.spipe");
+            } else {
+                System.setProperty("vtpu.spipe", before);
+            }
+        }
     }
 
     @Test

@@ -58,6 +58,53 @@ class SessionTest {
         }
     }
 
+    /**
+     * W is a non-split input, so its gathered tiles are kept (with their panel form) between runs and lent to
+     * the registers. The program doubles the lent tile in place and all-reduces it over two sentrons, then
+     * multiplies by it: neither may write through to the kept copy (each run sees W again, not 4W, 16W...),
+     * and setting W again must replace the kept tiles.
+     */
+    @Test
+    void keptWeightTilesAreNeverWrittenThroughAndFollowANewValue() {
+        String src = """
+                .tensor W f32[8, 8] @1.1.1/1.1.1/1.1.1 input
+                .tensor out f32[8, 8] @1.1.1/1.1.1/1.1.2 output
+                .group 1 = 0..1
+                S: CSET P0, W
+                S: CSET P1, out ^0
+                wait s0 | S: GATHER T1, P0, 8x8 ^1
+                S: GATHER T2, P0, 8x8 ^2
+                wait s1 | D: ADD T1, T1, T1
+                C: REDUCE T1, 1, sum ^0
+                wait s2, c0 | D: MMA T3, T1, T2, zero
+                S: SCATTER T3, P1, 8x8 ^3
+                wait s3 | C: HALT
+                """;
+        Program p = Assembler.assemble(src, "t.siwa").program();
+        for (boolean reference : new boolean[] {false, true}) {
+            try (Machine.Session s = Machine.open(p, new Machine.Options(2, reference, 10_000, false))) {
+                for (int round = 0; round < 2; round++) {
+                    HostTensor w = random(40 + round, 8, 8);
+                    s.set("W", w);
+                    float[] expected = new float[64];
+                    for (int r = 0; r < 8; r++) {
+                        for (int c = 0; c < 8; c++) {
+                            double sum = 0;
+                            for (int k = 0; k < 8; k++) {
+                                sum += 4.0 * w.data()[r * 8 + k] * w.data()[k * 8 + c];
+                            }
+                            expected[r * 8 + c] = (float) sum;
+                        }
+                    }
+                    for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(expected, s.run().outputs().get("out").data(), 1e-4f,
+                                "reference kernels " + reference + ", W number " + round + ", run " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aMissingInputAndAClosedSessionAreClearErrors() {
         Program mlp = MachineTest.example("mlp.siwa");
