@@ -92,7 +92,8 @@ public final class VtpuCommand implements Runnable {
                     p.load(in);
                 }
             }
-            return new String[] {"vtpu " + p.getProperty("version", "unknown") + " (SIW format 1.0, Java "
+            return new String[] {"vtpu " + p.getProperty("version", "unknown") + " (SIW format " + ai.vtpu.isa.program.ProgramFile.MAJOR + "."
+                    + ai.vtpu.isa.program.ProgramFile.MINOR + ", Java "
                     + Runtime.version() + ")"};
         }
     }

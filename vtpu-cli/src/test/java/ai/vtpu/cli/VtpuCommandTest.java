@@ -35,7 +35,7 @@ class VtpuCommandTest {
     void versionAndHelp() {
         Result v = run("--version");
         assertEquals(0, v.code());
-        assertTrue(v.out().matches("(?s)vtpu \\d+\\.\\d+\\.\\d+.*SIW format 1\\.0.*"), v.out());
+        assertTrue(v.out().matches("(?s)vtpu \\d+\\.\\d+\\.\\d+.*SIW format 1\\.1.*"), v.out());
         Result h = run("--help");
         assertEquals(0, h.code());
         for (String sub : new String[] {"asm", "disasm", "check"}) {

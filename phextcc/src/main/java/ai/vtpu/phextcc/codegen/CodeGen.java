@@ -51,6 +51,8 @@ public final class CodeGen {
         StringBuilder asm = new StringBuilder();
         asm.append("; ").append(g.name()).append(", compiled by phextcc for ").append(o.sentrons())
                 .append(" sentron(s): run it with that many\n");
+        // Every node writes its whole value before any node reads it (docs/ISA.md §5.1).
+        asm.append(".writes_first\n");
         int[] scroll = {1};
         for (var e : g.inputs().entrySet()) {
             ids.put(e.getKey(), ids.size());

@@ -61,6 +61,8 @@ public final class Assembler {
     private final List<IsaException> errors = new ArrayList<>();
     private final Map<String, String> constants = new HashMap<>();
     private final Map<String, TensorDecl> tensors = new LinkedHashMap<>();
+    /** Set by the .writes_first directive (header flag WRITES_FIRST). */
+    private boolean writesFirst;
     private final Map<Integer, GroupDecl> groups = new LinkedHashMap<>();
     private final Map<String, Integer> labels = new HashMap<>();
 
@@ -144,7 +146,7 @@ public final class Assembler {
         }
         Program program;
         try {
-            program = new Program(new ArrayList<>(tensors.values()), new ArrayList<>(groups.values()), code);
+            program = new Program(new ArrayList<>(tensors.values()), new ArrayList<>(groups.values()), code, writesFirst);
         } catch (IsaException e) {
             throw e.at(file);
         }
@@ -238,8 +240,15 @@ public final class Assembler {
             tensorDirective(line, d);
         } else if (word.equals(".group")) {
             groupDirective(line, d);
+        } else if (word.equals(".writes_first")) {
+            if (!d.text.trim().equalsIgnoreCase(".writes_first")) {
+                throw expected(new Piece(d.text.substring(word.length()).trim(), d.col + word.length() + 1), line,
+                        "nothing after .writes_first");
+            }
+            writesFirst = true;
         } else {
-            throw expected(new Piece(d.text.split("\\s+")[0], d.col), line, "a directive (.const, .tensor or .group)");
+            throw expected(new Piece(d.text.split("\\s+")[0], d.col), line,
+                    "a directive (.const, .tensor, .group or .writes_first)");
         }
     }
 

@@ -32,7 +32,11 @@ public final class Disassembler {
 
     public static String disassemble(Program p) {
         StringBuilder sb = new StringBuilder();
-        sb.append("; vTPU SIW program, format 1.0, ").append(p.code().size()).append(" SIWs\n");
+        sb.append("; vTPU SIW program, format ").append(ai.vtpu.isa.program.ProgramFile.MAJOR).append('.')
+                .append(ai.vtpu.isa.program.ProgramFile.MINOR).append(", ").append(p.code().size()).append(" SIWs\n");
+        if (p.writesFirst()) {
+            sb.append(".writes_first\n");
+        }
         for (TensorDecl t : p.tensors()) {
             sb.append(Syntax.tensorDirective(t)).append('\n');
         }

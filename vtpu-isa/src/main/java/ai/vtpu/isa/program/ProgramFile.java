@@ -27,7 +27,9 @@ import java.util.zip.CRC32C;
 public final class ProgramFile {
     public static final byte[] MAGIC = "vTPU-SIW".getBytes(StandardCharsets.US_ASCII);
     public static final int MAJOR = 1;
-    public static final int MINOR = 0;
+    public static final int MINOR = 1;
+    /** Header flag bit 0 (docs/ISA.md §5.1). */
+    public static final int WRITES_FIRST = 1;
     public static final int HEADER_BYTES = 32;
 
     private ProgramFile() {
@@ -42,6 +44,7 @@ public final class ProgramFile {
         put16(out, 10, MINOR);
         put32(out, 12, p.code().size());
         put32(out, 16, decl.length);
+        put32(out, 24, p.writesFirst() ? WRITES_FIRST : 0);
         System.arraycopy(decl, 0, out, HEADER_BYTES, decl.length);
         for (int i = 0; i < p.code().size(); i++) {
             SiwCodec.encode(p.code().get(i), out, codeStart + i * Siw.BYTES);
@@ -101,7 +104,12 @@ public final class ProgramFile {
         }
         long count = u32(b, 12);
         long declLength = u32(b, 16);
-        for (int i = 24; i < HEADER_BYTES; i++) {
+        long flags = u32(b, 24);
+        if ((flags & ~WRITES_FIRST) != 0) {
+            throw new IsaException(ErrorCode.RESERVED_NONZERO, "header bytes 24..27",
+                    String.format("flags are %08x; only bit 0 (WRITES_FIRST) is defined, the others must be zero", flags));
+        }
+        for (int i = 28; i < HEADER_BYTES; i++) {
             if (b[i] != 0) {
                 throw new IsaException(ErrorCode.RESERVED_NONZERO, "header byte " + i, "must be zero");
             }
@@ -142,7 +150,7 @@ public final class ProgramFile {
         for (int i = 0; i < count; i++) {
             code.add(SiwCodec.decode(b, (int) codeStart + i * Siw.BYTES, i));
         }
-        return new Program(decl.tensors(), decl.groups(), code);
+        return new Program(decl.tensors(), decl.groups(), code, (flags & WRITES_FIRST) != 0);
     }
 
     private static long crc(byte[] b) {

@@ -90,7 +90,7 @@ class AssemblerErrorTest {
                 new Case("wait x9", "wait x9 | C: HALT",
                         ErrorCode.ASM_SYNTAX, "1:6", "expected a tag s0..s7 or c0..c7, found 'x9'"),
                 new Case("unknown directive", "  .tenser A f32[4] @1.1.1/1.1.1/1.1.1 input",
-                        ErrorCode.ASM_SYNTAX, "1:3", "expected a directive (.const, .tensor or .group), found '.tenser'"));
+                        ErrorCode.ASM_SYNTAX, "1:3", "expected a directive (.const, .tensor, .group or .writes_first), found '.tenser'"));
     }
 
     @ParameterizedTest(name = "{0}")

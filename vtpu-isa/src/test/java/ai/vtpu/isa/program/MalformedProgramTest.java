@@ -94,8 +94,8 @@ class MalformedProgramTest {
                 new Case("assembly text instead of a .siw", b -> "C: HALT ; not binary\n".getBytes(StandardCharsets.UTF_8),
                         ErrorCode.BAD_MAGIC, "is this a .siwa text file"),
                 new Case("major version 2", b -> put16(b, 8, 2), ErrorCode.UNSUPPORTED_VERSION,
-                        "format 2.0, this reader understands 1.x"),
-                new Case("major version 0", b -> put16(b, 8, 0), ErrorCode.UNSUPPORTED_VERSION, "format 0.0"),
+                        "format 2." + ProgramFile.MINOR + ", this reader understands 1.x"),
+                new Case("major version 0", b -> put16(b, 8, 0), ErrorCode.UNSUPPORTED_VERSION, "format 0." + ProgramFile.MINOR),
                 new Case("CRC wrong: a code byte flipped, stored CRC kept", b -> set(b, siw(SIW_MMA) + 9, b[siw(SIW_MMA) + 9] ^ 0x40),
                         ErrorCode.CRC_MISMATCH, "bytes 20..23: [VTPU-1004] CRC-32C is"),
                 new Case("CRC wrong: the stored CRC flipped", b -> set(b, 21, b[21] ^ 1), ErrorCode.CRC_MISMATCH,
@@ -112,8 +112,12 @@ class MalformedProgramTest {
                         "the file has " + (len + 1)),
                 new Case("trailing SIW-sized block after the code", b -> Arrays.copyOf(b, len + Siw.BYTES),
                         ErrorCode.SIZE_MISMATCH, "the file has " + (len + Siw.BYTES)),
-                new Case("reserved header byte 27 nonzero", b -> set(b, 27, 1), ErrorCode.RESERVED_NONZERO,
-                        "header byte 27: [VTPU-1013] must be zero"),
+                new Case("reserved header byte 29 nonzero", b -> set(b, 29, 1), ErrorCode.RESERVED_NONZERO,
+                        "header byte 29: [VTPU-1013] must be zero"),
+                new Case("undefined header flag bit 1", b -> set(b, 24, 2), ErrorCode.RESERVED_NONZERO,
+                        "header bytes 24..27: [VTPU-1013] flags are 00000002; only bit 0 (WRITES_FIRST) is defined"),
+                new Case("undefined header flag bit 31", b -> set(b, 27, 0x80), ErrorCode.RESERVED_NONZERO,
+                        "flags are 80000000"),
                 new Case("padding before the code nonzero", b -> crc(set(b, CODE_START - 1, 0x20)),
                         ErrorCode.RESERVED_NONZERO, "padding before the code must be zero"),
 
@@ -328,6 +332,21 @@ class MalformedProgramTest {
         assertEquals(2, t.pagesPerLead());
         Program p = ProgramFile.read(ProgramFile.write(new Program(List.of(t), List.of(), List.of(Siw.of(CBranch.halt())))));
         assertEquals(Split.PAGES, p.tensors().get(0).split());
+    }
+
+    @Test
+    void theWritesFirstFlagRoundTripsThroughTheFileTheAssemblerAndTheDisassembler() {
+        assertEquals(false, GEMM.writesFirst());
+        assertEquals(0, VALID[24], "a program without the promise leaves the flags zero");
+        byte[] flagged = ProgramFile.write(GEMM.withWritesFirst(true));
+        assertEquals(ProgramFile.WRITES_FIRST, LittleEndian.u32(flagged, 24));
+        Program back = ProgramFile.read(flagged);
+        assertTrue(back.writesFirst());
+        String text = ai.vtpu.isa.asm.Disassembler.disassemble(back);
+        assertTrue(text.contains("\n.writes_first\n"), text);
+        assertArrayEquals(flagged, ProgramFile.write(Assembler.assemble(text, "back.siwa").program()));
+        IsaException e = assertThrows(IsaException.class, () -> Assembler.assemble(".writes_first now\nC: HALT\n", "w.siwa"));
+        assertTrue(e.getMessage().contains("w.siwa:1:15") && e.getMessage().contains("nothing after .writes_first"), e::getMessage);
     }
 
     // ------------------------------------------------------------------ helpers

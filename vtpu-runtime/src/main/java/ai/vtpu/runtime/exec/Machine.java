@@ -102,8 +102,9 @@ public final class Machine {
 
     /**
      * A loaded program: its pages stay allocated between runs, and an input set once (weights) is not copied
-     * again. Before each run the pages of outputs and scratch tensors are zero-filled and pages a previous run
-     * ALLOCated are freed, so every run starts from the state the ISA defines. Not thread-safe.
+     * again. Before each run the pages of outputs and scratch tensors are zero-filled (unless the program
+     * writes before it reads, header flag WRITES_FIRST) and pages a previous run ALLOCated are freed, so every
+     * run starts from the state the ISA defines. Not thread-safe.
      */
     public static final class Session implements AutoCloseable {
         private final Program program;
@@ -174,8 +175,10 @@ public final class Machine {
                     table.resetToPlaced();
                 }
             }
+            // A program that writes before it reads (header flag WRITES_FIRST) cannot see what the previous run
+            // left in its output and scratch pages (created zero-filled), so they are not filled again.
             for (TensorDecl t : program.tensors()) {
-                if (!t.role().isInput()) {
+                if (!t.role().isInput() && !program.writesFirst()) {
                     for (PhextCoord c : localPages(t, n)) {
                         for (PhextPageTable table : tables) {
                             if (table != null) {

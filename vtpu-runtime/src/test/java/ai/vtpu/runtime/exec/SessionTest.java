@@ -56,6 +56,14 @@ class SessionTest {
                 assertArrayEquals(new float[] {1, 1, 1, 1}, s.run().outputs().get("out").data(), "run " + i);
             }
         }
+        // The same program claiming WRITES_FIRST (falsely: it reads acc before writing it) shows that the session
+        // then leaves the pages as the previous run wrote them instead of zero-filling them again.
+        try (Machine.Session s = Machine.open(p.withWritesFirst(true), Machine.Options.of(1))) {
+            for (int i = 0; i < 3; i++) {
+                float v = i + 1;
+                assertArrayEquals(new float[] {v, v, v, v}, s.run().outputs().get("out").data(), "run " + i);
+            }
+        }
     }
 
     /**
