@@ -21,6 +21,8 @@ public final class VectorKernels implements Kernels {
     static final int L = SP.length();
     static final int MR = 6;
     static final int NR = 2 * L;
+    /** Tail rows up to this many go through {@link #microRow} one by one instead of a zero-padded MR-row block. */
+    static final int ROW_KERNEL_MAX = 2;
 
     private final float[] packedA = new float[MR * Tile.MAX];
     private final float[] packedB = new float[Tile.MAX * NR];
@@ -83,7 +85,7 @@ public final class VectorKernels implements Kernels {
         int ps = ta ? ac : 1;
         int fullRows = m - m % MR;
         boolean tail = fullRows < m;
-        if (tail) {
+        if (tail && m - fullRows > ROW_KERNEL_MAX) {
             packTailRows(a, rs, ps, fullRows, m, k);
         }
         for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
@@ -105,7 +107,18 @@ public final class VectorKernels implements Kernels {
                     addEdge(c, n, i0, MR, j0, nr);
                 }
             }
-            if (tail) {
+            if (tail && m - fullRows <= ROW_KERNEL_MAX) {
+                // One or two rows left (a batch-1 GEMV above all): a row at a time, not padded to MR rows.
+                for (int i = fullRows; i < m; i++) {
+                    if (nr == NR) {
+                        microRow(a, i * rs, ps, bp, bo, k, c, i * n + j0);
+                    } else {
+                        Arrays.fill(edge, 0, NR, 0f);
+                        microRow(a, i * rs, ps, bp, bo, k, edge, 0);
+                        addEdge(c, n, i, 1, j0, nr);
+                    }
+                }
+            } else if (tail) {
                 Arrays.fill(edge, 0f);
                 micro(packedA, 0, k, 1, bp, bo, k, edge, 0, NR);
                 addEdge(c, n, fullRows, m - fullRows, j0, nr);
@@ -218,6 +231,47 @@ public final class VectorKernels implements Kernels {
         r += ldc;
         c50.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
         c51.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+    }
+
+    /**
+     * out[1 x NR at off] += op(A) row at aoff . packedB panel. The inner dimension is unrolled by four with
+     * separate accumulators, so the FMAs do not wait on each other's latency.
+     */
+    private static void microRow(float[] a, int aoff, int ps, float[] bp, int boff, int k, float[] out, int off) {
+        FloatVector c0 = FloatVector.zero(SP);
+        FloatVector c1 = FloatVector.zero(SP);
+        FloatVector d0 = FloatVector.zero(SP);
+        FloatVector d1 = FloatVector.zero(SP);
+        FloatVector e0 = FloatVector.zero(SP);
+        FloatVector e1 = FloatVector.zero(SP);
+        FloatVector f0 = FloatVector.zero(SP);
+        FloatVector f1 = FloatVector.zero(SP);
+        int p = 0;
+        int o = aoff;
+        int bo = boff;
+        for (; p + 4 <= k; p += 4, o += 4 * ps, bo += 4 * NR) {
+            FloatVector x0 = FloatVector.broadcast(SP, a[o]);
+            c0 = x0.fma(FloatVector.fromArray(SP, bp, bo), c0);
+            c1 = x0.fma(FloatVector.fromArray(SP, bp, bo + L), c1);
+            FloatVector x1 = FloatVector.broadcast(SP, a[o + ps]);
+            d0 = x1.fma(FloatVector.fromArray(SP, bp, bo + NR), d0);
+            d1 = x1.fma(FloatVector.fromArray(SP, bp, bo + NR + L), d1);
+            FloatVector x2 = FloatVector.broadcast(SP, a[o + 2 * ps]);
+            e0 = x2.fma(FloatVector.fromArray(SP, bp, bo + 2 * NR), e0);
+            e1 = x2.fma(FloatVector.fromArray(SP, bp, bo + 2 * NR + L), e1);
+            FloatVector x3 = FloatVector.broadcast(SP, a[o + 3 * ps]);
+            f0 = x3.fma(FloatVector.fromArray(SP, bp, bo + 3 * NR), f0);
+            f1 = x3.fma(FloatVector.fromArray(SP, bp, bo + 3 * NR + L), f1);
+        }
+        for (; p < k; p++, o += ps, bo += NR) {
+            FloatVector x0 = FloatVector.broadcast(SP, a[o]);
+            c0 = x0.fma(FloatVector.fromArray(SP, bp, bo), c0);
+            c1 = x0.fma(FloatVector.fromArray(SP, bp, bo + L), c1);
+        }
+        c0 = c0.add(d0).add(e0.add(f0));
+        c1 = c1.add(d1).add(e1.add(f1));
+        c0.add(FloatVector.fromArray(SP, out, off)).intoArray(out, off);
+        c1.add(FloatVector.fromArray(SP, out, off + L)).intoArray(out, off + L);
     }
 
     // ------------------------------------------------------------------ elementwise

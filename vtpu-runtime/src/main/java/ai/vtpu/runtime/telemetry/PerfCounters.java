@@ -47,6 +47,9 @@ public final class PerfCounters implements AutoCloseable {
         CLOSE = close;
     }
 
+    /** Set once the kernel said it has no such event: that does not change while the process lives, so later runs skip the calls. */
+    private static volatile String absent;
+
     private final int[] fds = {-1, -1, -1, -1};
     private final long[] start = new long[4];
     private final String status;
@@ -67,6 +70,10 @@ public final class PerfCounters implements AutoCloseable {
     }
 
     private String openAll() {
+        String known = absent;
+        if (known != null) {
+            return known;
+        }
         if (SYSCALL == null) {
             return "unavailable: perf_event_open cannot be called on this platform";
         }
@@ -86,13 +93,17 @@ public final class PerfCounters implements AutoCloseable {
                 if (fd < 0) {
                     int errno = (int) ERRNO.get(state, 0L);
                     close();
-                    return "unavailable: perf_event_open(" + NAMES[i] + ") failed with errno " + errno + " ("
+                    String why = "unavailable: perf_event_open(" + NAMES[i] + ") failed with errno " + errno + " ("
                             + switch (errno) {
                                 case 2, 95 -> "the kernel exposes no such hardware event: no PMU, as in many VMs";
                                 case 1, 13 -> "not permitted: see /proc/sys/kernel/perf_event_paranoid";
                                 case 38 -> "the kernel has no perf events";
                                 default -> "see perf_event_open(2)";
                             } + ")";
+                    if (errno == 2 || errno == 95 || errno == 38) {
+                        absent = why;
+                    }
+                    return why;
                 }
                 fds[i] = (int) fd;
             }
