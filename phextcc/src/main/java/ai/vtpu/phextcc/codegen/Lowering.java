@@ -274,7 +274,7 @@ final class Lowering {
         e.block(s.toString(), reads, writes, 2L * tm * tn * tk * steps, 4L * (tm * tk + tk * tn) * steps);
     }
 
-    /** Bias, activation and the one SCATTER of a finished output tile. */
+    /** Bias, activation, the fused elementwise epilogue and the one SCATTER of a finished output tile. */
     private void epilogue(Node n, String act, int[] o, int acc, int tm, int tn) {
         if (n.op() == OpKind.GEMM) {
             int bias = scratch(0);
@@ -283,6 +283,13 @@ final class Lowering {
         }
         if (act != null) {
             e.d(act.toUpperCase(Locale.ROOT) + " T" + acc + ", T" + acc, acc, (long) tm * tn, acc);
+        }
+        String epi = (String) n.attrs().get("epilogue");
+        if (epi != null) {
+            // The fused elementwise node: its other operand's tile, while the result is still in the register.
+            int operand = scratch(1);
+            gatherBroadcast(operand, n.inputs().get(n.inputs().size() - 1), o[0], o[1], tm, tn);
+            e.d(epi.toUpperCase(Locale.ROOT) + " T" + acc + ", T" + acc + ", T" + operand, acc, (long) tm * tn, acc, operand);
         }
         e.scatter(acc, n.name(), o[0], o[1], tm, tn);
         tileParity++;

@@ -77,11 +77,14 @@ final class Partition {
                     continue; // replicated left operand times a gathered right one: replicated result
                 }
             }
+            // A matmul's inputs after the two operands (a gemm's bias, an epilogue's operand) are elementwise
+            // operands of the result: split or not, they are checked like those of an elementwise op below.
+            List<String> extras = n.inputs().size() > 2 ? n.inputs().subList(2, n.inputs().size()) : List.of();
+            List<String> splitOperands = splitIns.stream().filter(in -> !extras.contains(in)).toList();
             boolean ok = switch (n.op()) {
-                case MATMUL, GEMM -> batched ? splitIns.size() == 2 && g.type(first).rank() == n.type().rank()
+                case MATMUL, GEMM -> batched ? splitOperands.size() == 2 && g.type(first).rank() == n.type().rank()
                         && g.type(second).rank() == n.type().rank()
-                        : splitIns.get(0).equals(first) && !n.flag("transpose_a")
-                        && (splitIns.size() == 1 || n.op() == OpKind.GEMM && splitIns.equals(List.of(first, n.inputs().get(2))));
+                        : splitOperands.equals(List.of(first)) && !n.flag("transpose_a");
                 case TRANSPOSE, RESHAPE -> keepsFirstAxis(n, g.type(first));
                 case SLICE -> !rowsAxis(n, g.type(first));
                 case CONCAT -> !rowsAxis(n, n.type()) && splitIns.size() == n.inputs().size();
@@ -91,10 +94,13 @@ final class Partition {
             };
             // Row-wise ops need every full-size operand split alike; a replicated operand that spans the split
             // axis (same rank as the result, first dim equal and above 1) would not line up.
-            for (String in : n.inputs()) {
+            for (int i = 0; i < n.inputs().size(); i++) {
+                String in = n.inputs().get(i);
                 TensorType t = g.type(in);
                 boolean spans = t.rank() == n.type().rank() && t.dim(0) > 1 && t.dim(0) == n.type().dim(0);
-                if (!r.split.contains(in) && spans && (n.type().rank() >= 3 || n.op() != OpKind.MATMUL && n.op() != OpKind.GEMM)) {
+                // A 2-D matmul's right operand [k, n] spans nothing of the result, whatever k is.
+                boolean rightOperand = (n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && i == 1 && n.type().rank() < 3;
+                if (!r.split.contains(in) && spans && !rightOperand) {
                     ok = false;
                 }
                 if (!r.split.contains(in) && t.rank() > n.type().rank()) {

@@ -102,6 +102,9 @@ public final class Evaluator {
                 List<Integer> aBatch = tx.shape().subList(0, tx.rank() - 2);
                 List<Integer> bBatch = tb.shape().subList(0, tb.rank() - 2);
                 int batches = (int) (out.elements() / ((long) m * nn));
+                String epi = (String) n.attrs().get("epilogue");
+                float[] ev = epi == null ? null : env.get(ins.get(ins.size() - 1));
+                TensorType et = epi == null ? null : g.type(ins.get(ins.size() - 1));
                 for (int p = 0; p < batches; p++) {
                     int ao = bidx(batch, aBatch, p) * aStride;
                     int bo = bidx(batch, bBatch, p) * bStride;
@@ -116,7 +119,17 @@ public final class Evaluator {
                             if (n.op() == ai.vtpu.phextcc.ir.OpKind.GEMM) {
                                 acc += at(env.get(ins.get(2)), g.type(ins.get(2)), i, j);
                             }
-                            y[p * m * nn + i * nn + j] = (float) activation((String) n.attrs().get("activation"), (float) acc);
+                            int f = p * m * nn + i * nn + j;
+                            y[f] = (float) activation((String) n.attrs().get("activation"), (float) acc);
+                            if (epi != null) {
+                                double c = ev[bidx(out.shape(), et.shape(), f)];
+                                y[f] = (float) switch (epi) {
+                                    case "add" -> y[f] + c;
+                                    case "sub" -> y[f] - c;
+                                    case "mul" -> y[f] * c;
+                                    default -> y[f] / c;
+                                };
+                            }
                         }
                     }
                 }

@@ -13,8 +13,8 @@ import java.util.Set;
  * its shape inference (docs/IR.md lists the semantics).
  */
 public enum OpKind {
-    MATMUL(2, 2, Set.of("transpose_a", "transpose_b", "activation")),
-    GEMM(3, 3, Set.of("transpose_a", "transpose_b", "activation")),
+    MATMUL(2, 3, Set.of("transpose_a", "transpose_b", "activation", "epilogue")),
+    GEMM(3, 4, Set.of("transpose_a", "transpose_b", "activation", "epilogue")),
     ADD(2, 2, Set.of()),
     SUB(2, 2, Set.of()),
     MUL(2, 2, Set.of()),
@@ -47,6 +47,9 @@ public enum OpKind {
     SLICE(1, 1, Set.of("axis", "start", "end")),
     ALL_REDUCE(1, 1, Set.of("op")),
     ALL_GATHER(1, 1, Set.of("axis"));
+
+    /** The elementwise ops a matmul may apply to its result and one more operand after fusion ({@code epilogue}). */
+    public static final Set<String> EPILOGUES = Set.of("add", "sub", "mul", "div");
 
     private final int minInputs;
     private final int maxInputs;
@@ -92,9 +95,16 @@ public enum OpKind {
 
     /** Checks arity and attributes and infers the output type. */
     public TensorType infer(List<TensorType> in, Map<String, Object> a, String where) {
-        if (in.size() < minInputs || in.size() > maxInputs) {
-            throw bad(where, "takes " + (minInputs == maxInputs ? Integer.toString(minInputs) : minInputs + ".." + maxInputs)
-                    + " inputs, got " + in.size());
+        int min = minInputs;
+        int max = maxInputs;
+        boolean epilogue = a.containsKey("epilogue");
+        if (this == MATMUL || this == GEMM) { // the epilogue's operand comes last, after the operands (and the bias)
+            min = max = minInputs + (epilogue ? 1 : 0);
+        }
+        if (in.size() < min || in.size() > max) {
+            throw bad(where, "takes " + (min == max ? Integer.toString(min) : min + ".." + max) + " inputs"
+                    + (epilogue && (this == MATMUL || this == GEMM) ? " (the last one is the epilogue's operand)" : "")
+                    + ", got " + in.size());
         }
         for (String k : a.keySet()) {
             if (!attrs.contains(k)) {
@@ -118,6 +128,10 @@ public enum OpKind {
                 if (act != null && !(act instanceof String s && Set.of("relu", "gelu", "silu", "sigmoid", "tanh").contains(s))) {
                     throw bad(where, "activation must be one of relu, gelu, silu, sigmoid, tanh; got " + act);
                 }
+                Object epi = a.get("epilogue");
+                if (epi != null && !(epi instanceof String s && EPILOGUES.contains(s))) {
+                    throw bad(where, "epilogue must be one of add, sub, mul, div; got " + epi);
+                }
                 boolean ta = Boolean.TRUE.equals(a.get("transpose_a"));
                 boolean tb = Boolean.TRUE.equals(a.get("transpose_b"));
                 int m = ta ? x.dim(-1) : x.dim(-2);
@@ -135,6 +149,9 @@ public enum OpKind {
                 TensorType out = new TensorType(DType.F32, s);
                 if (this == GEMM) {
                     broadcast(out, in.get(2), where, "bias");
+                }
+                if (epi != null && !broadcastBoth(out, in.get(in.size() - 1), where).equals(out)) {
+                    throw bad(where, "the epilogue's operand " + in.get(in.size() - 1) + " would widen the result " + out);
                 }
                 yield out;
             }

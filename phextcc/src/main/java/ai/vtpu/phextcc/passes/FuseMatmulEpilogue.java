@@ -12,9 +12,11 @@ import java.util.Set;
 
 /**
  * Fuses a matmul with what follows it while the result is still in registers: {@code matmul + add(bias)}
- * becomes {@code gemm}, and an activation (relu, gelu, silu, sigmoid, tanh) applied to a matmul or gemm
- * becomes its {@code activation} attribute. Applies only where the intermediate has no other use and is not
- * a graph output, so no value the program must produce disappears.
+ * becomes {@code gemm}, an activation (relu, gelu, silu, sigmoid, tanh) applied to a matmul or gemm becomes
+ * its {@code activation} attribute, and then one elementwise add, sub, mul or div with another value of at
+ * most the result's shape (a residual, a gate, a scale) becomes its {@code epilogue} with that value as the
+ * last input. Applies only where the intermediate has no other use and is not a graph output, so no value
+ * the program must produce disappears.
  */
 public final class FuseMatmulEpilogue implements Pass {
     private static final Set<OpKind> ACTIVATIONS = Set.of(OpKind.RELU, OpKind.GELU, OpKind.SILU, OpKind.SIGMOID, OpKind.TANH);
@@ -43,31 +45,57 @@ public final class FuseMatmulEpilogue implements Pass {
         if (n.inputs().isEmpty()) {
             return g;
         }
-        Node producer = g.node(n.inputs().get(0));
-        if (producer == null || (producer.op() != OpKind.MATMUL && producer.op() != OpKind.GEMM)
-                || producer.attrs().containsKey("activation") || g.uses(producer.name()) != 1) {
+        Node fused = null;
+        Node producer = fusable(g, n.inputs().get(0));
+        if (producer != null && !producer.attrs().containsKey("activation")) {
+            if (n.op() == OpKind.ADD && producer.op() == OpKind.MATMUL && isBias(g.type(n.inputs().get(1)), producer.type())
+                    && !n.inputs().get(1).equals(producer.name())) {
+                List<String> ins = new ArrayList<>(producer.inputs());
+                ins.add(n.inputs().get(1));
+                fused = new Node(n.name(), OpKind.GEMM, ins, producer.attrs(), n.type(), n.line(), n.column());
+            } else if (ACTIVATIONS.contains(n.op())) {
+                Map<String, Object> attrs = new HashMap<>(producer.attrs());
+                attrs.put("activation", n.op().label());
+                fused = new Node(n.name(), producer.op(), producer.inputs(), attrs, n.type(), n.line(), n.column());
+            }
+        }
+        if (fused == null && n.inputs().size() == 2 && OpKind.EPILOGUES.contains(n.op().label())) {
+            // An elementwise op on the result and another value: the product's side may be either for add and
+            // mul, only the first for sub and div. The other value must not widen the result.
+            boolean commutes = n.op() == OpKind.ADD || n.op() == OpKind.MUL;
+            for (int side = 0; side < (commutes ? 2 : 1) && fused == null; side++) {
+                producer = fusable(g, n.inputs().get(side));
+                String other = n.inputs().get(1 - side);
+                if (producer != null && !other.equals(producer.name()) && n.type().equals(producer.type())) {
+                    Map<String, Object> attrs = new HashMap<>(producer.attrs());
+                    attrs.put("epilogue", n.op().label());
+                    List<String> ins = new ArrayList<>(producer.inputs());
+                    ins.add(other);
+                    fused = new Node(n.name(), producer.op(), ins, attrs, n.type(), n.line(), n.column());
+                }
+            }
+        }
+        if (fused == null) {
             return g;
         }
-        Node fused;
-        if (n.op() == OpKind.ADD && producer.op() == OpKind.MATMUL && isBias(g.type(n.inputs().get(1)), producer.type())
-                && !n.inputs().get(1).equals(producer.name())) {
-            List<String> ins = new ArrayList<>(producer.inputs());
-            ins.add(n.inputs().get(1));
-            fused = new Node(n.name(), OpKind.GEMM, ins, producer.attrs(), n.type(), n.line(), n.column());
-        } else if (ACTIVATIONS.contains(n.op())) {
-            Map<String, Object> attrs = new HashMap<>(producer.attrs());
-            attrs.put("activation", n.op().label());
-            fused = new Node(n.name(), producer.op(), producer.inputs(), attrs, n.type(), n.line(), n.column());
-        } else {
-            return g;
-        }
+        Node gone = producer;
         List<Node> nodes = new ArrayList<>();
         for (Node m : g.nodes()) {
-            if (m == producer) {
+            if (m == gone) {
                 continue;
             }
             nodes.add(m == n ? fused : m);
         }
         return g.withNodes(nodes);
+    }
+
+    /** The matmul or gemm producing {@code value}, if its result may be fused away: one use, no epilogue yet. */
+    private static Node fusable(Graph g, String value) {
+        Node p = g.node(value);
+        if (p == null || (p.op() != OpKind.MATMUL && p.op() != OpKind.GEMM) || p.attrs().containsKey("epilogue")
+                || g.uses(p.name()) != 1) {
+            return null;
+        }
+        return p;
     }
 }

@@ -494,8 +494,9 @@ public final class Machine {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         int cpus = Runtime.getRuntime().availableProcessors();
-        // The calling thread runs the first local sentron itself (pinned for the run, unpinned after), so a small
-        // run does not pay for waking a pool thread and being woken by it; the others go to the pool.
+        // The calling thread runs the first local sentron itself, so a small run does not pay for waking a pool
+        // thread and being woken by it; the others go to the pool. The calling thread is pinned only once its run
+        // proves long (Sentron.PIN_AFTER SIWs) and unpinned after it.
         Sentron mine = null;
         int mineId = -1;
         for (int s = 0; s < n && failure.get() == null; s++) {
@@ -532,15 +533,15 @@ public final class Machine {
             }));
         }
         if (mine != null && failure.get() == null) {
-            String pinning = options.pin() ? Affinity.pin(mineId % cpus) : "not pinned (disabled)";
+            int cpu = mineId % cpus;
             try {
-                stats[mineId] = mine.run(pinning);
+                stats[mineId] = options.pin() ? mine.runPinningLater(() -> Affinity.pin(cpu)) : mine.run("not pinned (disabled)");
             } catch (Throwable e) {
                 if (failure.compareAndSet(null, e)) {
                     transport.abort("sentron " + mineId + " failed");
                 }
             } finally {
-                if (options.pin()) {
+                if (mine.pinnedLazily()) {
                     Affinity.unpin();
                 }
             }

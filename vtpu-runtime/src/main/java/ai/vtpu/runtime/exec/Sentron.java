@@ -131,6 +131,26 @@ public final class Sentron {
         return regs;
     }
 
+    /** Pins the dispatch thread once the run reaches {@link #PIN_AFTER} SIWs; null when not wanted or done. */
+    private java.util.function.Supplier<String> lazyPin;
+    private String pinned;
+    static final int PIN_AFTER = 1024;
+
+    /**
+     * Runs the program on the calling thread, which is pinned only if the run reaches {@value #PIN_AFTER} SIWs:
+     * a shorter run would spend more on the system calls (and the move to another core) than it gains.
+     * Returns the statistics; {@link #pinnedLazily()} says whether the thread was pinned.
+     */
+    public SentronStats runPinningLater(java.util.function.Supplier<String> pin) {
+        this.lazyPin = pin;
+        this.pinned = "not pinned (the run ended before SIW " + PIN_AFTER + ")";
+        return run(null);
+    }
+
+    boolean pinnedLazily() {
+        return lazyPin == null && pinned != null && pinned.startsWith("cpu");
+    }
+
     /** Runs the program to its end (or HALT); returns the statistics. */
     public SentronStats run(String pinning) {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -152,7 +172,7 @@ public final class Sentron {
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
                     sStats.workerBusyNanos, cNanos, dNanos, wall, cpu, sStats.workerCpuNanos,
-                    pinning + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts);
+                    (pinning != null ? pinning : pinned) + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts);
         }
     }
 
@@ -193,8 +213,15 @@ public final class Sentron {
             siws++;
             pc++;
             // A cancelled run (the node agent's job was cancelled or handed back) stops within 1024 SIWs.
-            if ((siws & 1023) == 0 && Thread.currentThread().isInterrupted()) {
-                throw new VtpuRuntimeException("cancelled after " + siws + " SIWs");
+            if ((siws & 1023) == 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new VtpuRuntimeException("cancelled after " + siws + " SIWs");
+                }
+                if (lazyPin != null) {
+                    String p = lazyPin.get();
+                    pinned = p.startsWith("cpu") ? p + " (from SIW " + siws + ")" : p;
+                    lazyPin = null;
+                }
             }
             if (cop instanceof CBranch b) {
                 cOps++;

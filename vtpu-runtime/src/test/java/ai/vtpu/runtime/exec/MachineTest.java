@@ -120,6 +120,24 @@ class MachineTest {
         }
     }
 
+    /** The calling thread runs sentron 0 and is pinned only once the run reaches 1024 SIWs. */
+    @Test
+    void theCallingThreadIsPinnedOnlyForALongRun() {
+        Program shortRun = Assembler.assemble("C: HALT\n", "short.siwa").program();
+        String pinning = Machine.run(shortRun, Map.of(), Machine.Options.of(1)).stats().sentrons().get(0).pinning();
+        assertTrue(pinning.startsWith("not pinned (the run ended before SIW 1024)"), pinning);
+        Program longRun = Assembler.assemble("""
+                S: SLI R1, 3000 ^0
+                wait s0 | C: NOP
+                loop: C: LOOP R1, loop
+                """, "long.siwa").program();
+        RunStats s = Machine.run(longRun, Map.of(), Machine.Options.of(1)).stats();
+        assertTrue(s.sentrons().get(0).siws() > 2048, "the loop ran");
+        pinning = s.sentrons().get(0).pinning();
+        // Pinned from SIW 1024 on, unless this OS refuses sched_setaffinity (then it says why).
+        assertTrue(pinning.startsWith("cpu 0 (from SIW 1024)") || pinning.startsWith("not pinned: "), pinning);
+    }
+
     @Test
     void collectivesAreBitIdenticalOnEveryMember() {
         String src = """
