@@ -21,8 +21,6 @@ public final class VectorKernels implements Kernels {
     static final int L = SP.length();
     static final int MR = 6;
     static final int NR = 2 * L;
-    /** Tail rows up to this many go through {@link #microRow} one by one instead of a zero-padded MR-row block. */
-    static final int ROW_KERNEL_MAX = 2;
 
     private final float[] packedA = new float[MR * Tile.MAX];
     private final float[] packedB = new float[Tile.MAX * NR];
@@ -85,7 +83,10 @@ public final class VectorKernels implements Kernels {
         int ps = ta ? ac : 1;
         int fullRows = m - m % MR;
         boolean tail = fullRows < m;
-        if (tail && m - fullRows > ROW_KERNEL_MAX) {
+        // Tail rows: four (and a fifth) through micro4 in place, one or two through microRow, three padded.
+        int quad = m - fullRows >= 4 ? fullRows + 4 : fullRows;
+        boolean padded = tail && m - fullRows == 3;
+        if (padded) {
             packTailRows(a, rs, ps, fullRows, m, k);
         }
         for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
@@ -107,9 +108,18 @@ public final class VectorKernels implements Kernels {
                     addEdge(c, n, i0, MR, j0, nr);
                 }
             }
-            if (tail && m - fullRows <= ROW_KERNEL_MAX) {
+            if (quad > fullRows) {
+                if (nr == NR) {
+                    micro4(a, fullRows * rs, rs, ps, bp, bo, k, c, fullRows * n + j0, n);
+                } else {
+                    Arrays.fill(edge, 0f);
+                    micro4(a, fullRows * rs, rs, ps, bp, bo, k, edge, 0, NR);
+                    addEdge(c, n, fullRows, 4, j0, nr);
+                }
+            }
+            if (tail && !padded) {
                 // One or two rows left (a batch-1 GEMV above all): a row at a time, not padded to MR rows.
-                for (int i = fullRows; i < m; i++) {
+                for (int i = quad; i < m; i++) {
                     if (nr == NR) {
                         microRow(a, i * rs, ps, bp, bo, k, c, i * n + j0);
                     } else {
@@ -154,11 +164,26 @@ public final class VectorKernels implements Kernels {
             }
             return;
         }
+        if (tb) {
+            // op(B) = B^T: column q of the panel is row j0 + q of B, read along the row (sequential reads).
+            for (int q = 0; q < NR; q++) {
+                if (q < nr) {
+                    int row = (j0 + q) * bc;
+                    for (int p = 0; p < k; p++) {
+                        packedB[p * NR + q] = b[row + p];
+                    }
+                } else {
+                    for (int p = 0; p < k; p++) {
+                        packedB[p * NR + q] = 0f;
+                    }
+                }
+            }
+            return;
+        }
         for (int p = 0; p < k; p++) {
             int o = p * NR;
             for (int q = 0; q < nr; q++) {
-                int j = j0 + q;
-                packedB[o + q] = tb ? b[j * bc + p] : b[p * bc + j];
+                packedB[o + q] = b[p * bc + j0 + q];
             }
             for (int q = nr; q < NR; q++) {
                 packedB[o + q] = 0f;
@@ -231,6 +256,51 @@ public final class VectorKernels implements Kernels {
         r += ldc;
         c50.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
         c51.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+    }
+
+    /** As {@link #micro} for four rows (the tail of 64- and 256-row tiles), reading A in place. */
+    private static void micro4(float[] a, int aoff, int rs, int ps, float[] bp, int boff, int k, float[] out, int off, int ldc) {
+        FloatVector c00 = FloatVector.zero(SP);
+        FloatVector c01 = FloatVector.zero(SP);
+        FloatVector c10 = FloatVector.zero(SP);
+        FloatVector c11 = FloatVector.zero(SP);
+        FloatVector c20 = FloatVector.zero(SP);
+        FloatVector c21 = FloatVector.zero(SP);
+        FloatVector c30 = FloatVector.zero(SP);
+        FloatVector c31 = FloatVector.zero(SP);
+        int o0 = aoff;
+        int o1 = aoff + 1 * rs;
+        int o2 = aoff + 2 * rs;
+        int o3 = aoff + 3 * rs;
+        int bo = boff;
+        for (int p = 0; p < k; p++, bo += NR, o0 += ps, o1 += ps, o2 += ps, o3 += ps) {
+            FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
+            FloatVector a0 = FloatVector.broadcast(SP, a[o0]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(SP, a[o1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(SP, a[o2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(SP, a[o3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        int r = off;
+        c00.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c01.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c10.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c11.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c20.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c21.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
+        r += ldc;
+        c30.add(FloatVector.fromArray(SP, out, r)).intoArray(out, r);
+        c31.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
     }
 
     /**
