@@ -202,6 +202,39 @@ class CompileAndRunTest {
         compareAtTier(g, opt, 2e-4, sentrons);
     }
 
+    /** Epilogues written by the fusion pass and by hand: residual, gate, scalar scale, sub, on 1 and 2 sentrons. */
+    @ParameterizedTest
+    @CsvSource({"1, 1", "1, 3", "2, 3", "3, 2"})
+    void matmulEpiloguesMatchTheReference(int sentrons, int opt) {
+        Graph g = IrParser.parse("""
+                graph epi
+                input x: f32[3, 20, 40] split=rows
+                input w: f32[40, 40]
+                input u: f32[40, 40]
+                input b: f32[40]
+                input s: f32[1]
+                input m: f32[20, 40]
+                h = matmul(x, w)
+                r = add(x, h)
+                gm = matmul(r, u)
+                gb = add(gm, b)
+                g = silu(gb)
+                v = matmul(r, w)
+                gv = mul(g, v)
+                q = matmul(gv, u, s, epilogue=div)
+                d = matmul(q, w, m, epilogue=sub)
+                output d
+                """, "epi.ir");
+        compareAtTier(g, opt, 2e-4, sentrons);
+        if (opt > 0) {
+            // h into r (add, product second), the bias gb into gm (batched: an epilogue, not a gemm), v into gv
+            // (mul, product second); q and d carry theirs from the text. g, the silu of a product with an
+            // epilogue, stays a node: the epilogue comes last.
+            List<String> report = Compiler.compile(g, opt, sentrons).report();
+            assertTrue(report.contains(String.format("%-22s nodes %d -> %d", "fuse-matmul-epilogue", 9, 6)), report.toString());
+        }
+    }
+
     /** Split values whose first axis is not the result's (broadcast into or along it) are refused, not miscomputed. */
     @ParameterizedTest
     @ValueSource(strings = {
@@ -213,6 +246,9 @@ class CompileAndRunTest {
         "input a: f32[8, 8] split=rows\ninput b: f32[1, 8, 8]\nz = matmul(a, b)",
         "input q: f32[2, 2, 4, 8] split=rows\ninput k: f32[2, 8, 4] split=rows\nz = matmul(q, k)",
         "input a: f32[8, 8]\ninput b: f32[4, 8, 8] split=rows\nz = matmul(a, b)",
+        // Fused into the matmul's epilogue, a replicated residual that spans the split rows is refused as before.
+        "input a: f32[8, 8] split=rows\ninput w: f32[8, 8]\ninput r: f32[8, 8]\nh = matmul(a, w)\nz = add(h, r)",
+        "input a: f32[8, 8] split=rows\ninput w: f32[8, 8]\ninput r: f32[8, 8]\nz = matmul(a, w, r, epilogue=mul)",
     })
     void operandsNotSplitAlongTheResultsFirstAxisAreRefused(String body) {
         Graph g = IrParser.parse("graph t\n" + body + "\noutput z\n", "t.ir");

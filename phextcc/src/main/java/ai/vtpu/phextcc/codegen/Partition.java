@@ -79,8 +79,10 @@ final class Partition {
             }
             // A matmul's inputs after the two operands (a gemm's bias, an epilogue's operand) are elementwise
             // operands of the result: split or not, they are checked like those of an elementwise op below.
-            List<String> extras = n.inputs().size() > 2 ? n.inputs().subList(2, n.inputs().size()) : List.of();
-            List<String> splitOperands = splitIns.stream().filter(in -> !extras.contains(in)).toList();
+            List<String> splitOperands = new ArrayList<>(splitIns);
+            for (int i = 2; i < n.inputs().size(); i++) {
+                splitOperands.remove(n.inputs().get(i)); // one occurrence per extra input: x may be operand and residual
+            }
             boolean ok = switch (n.op()) {
                 case MATMUL, GEMM -> batched ? splitOperands.size() == 2 && g.type(first).rank() == n.type().rank()
                         && g.type(second).rank() == n.type().rank()

@@ -48,8 +48,10 @@ public final class FuseMatmulEpilogue implements Pass {
         Node fused = null;
         Node producer = fusable(g, n.inputs().get(0));
         if (producer != null && !producer.attrs().containsKey("activation")) {
+            // gemm is 2-D; a batched product takes its bias as an epilogue (below).
             if (n.op() == OpKind.ADD && producer.op() == OpKind.MATMUL && isBias(g.type(n.inputs().get(1)), producer.type())
-                    && !n.inputs().get(1).equals(producer.name())) {
+                    && !n.inputs().get(1).equals(producer.name()) && g.type(producer.inputs().get(0)).rank() == 2
+                    && g.type(producer.inputs().get(1)).rank() == 2) {
                 List<String> ins = new ArrayList<>(producer.inputs());
                 ins.add(n.inputs().get(1));
                 fused = new Node(n.name(), OpKind.GEMM, ins, producer.attrs(), n.type(), n.line(), n.column());

@@ -13,13 +13,14 @@ final class Shapes {
         return IrParser.parse(head + body, "g.ir");
     }
 
-    /** {@code name=op[inputs]} per node, with {@code ^T} for transpose_b and {@code +act} for an activation. */
+    /** {@code name=op[inputs]} per node, with {@code ^T} for transpose_b, {@code +act} for an activation, {@code then op} for an epilogue. */
     static String of(Graph g) {
         StringBuilder sb = new StringBuilder();
         for (Node n : g.nodes()) {
             sb.append(n.name()).append('=').append(n.op().label()).append(n.inputs())
                     .append(n.flag("transpose_b") ? "^T" : "")
-                    .append(n.attrs().containsKey("activation") ? "+" + n.attrs().get("activation") : "").append(';');
+                    .append(n.attrs().containsKey("activation") ? "+" + n.attrs().get("activation") : "")
+                    .append(n.attrs().containsKey("epilogue") ? " then " + n.attrs().get("epilogue") : "").append(';');
         }
         return sb.toString();
     }
