@@ -82,10 +82,14 @@ public final class VectorKernels implements Kernels {
         int rs = ta ? 1 : ac;
         int ps = ta ? ac : 1;
         int fullRows = m - m % MR;
+        // Tail rows: fours through micro4 in place (two rows left of a taller tile become 8 = 4 + 4, as in a
+        // batch of 32), what is left of them through microRow, and three rows as a zero-padded block.
+        if (m - fullRows == 2 && fullRows >= MR) {
+            fullRows -= MR;
+        }
         boolean tail = fullRows < m;
-        // Tail rows: four (and a fifth) through micro4 in place, one or two through microRow, three padded.
-        int quad = m - fullRows >= 4 ? fullRows + 4 : fullRows;
-        boolean padded = tail && m - fullRows == 3;
+        int quad = fullRows + (m - fullRows) / 4 * 4;
+        boolean padded = m - fullRows == 3;
         if (padded) {
             packTailRows(a, rs, ps, fullRows, m, k);
         }
@@ -108,13 +112,13 @@ public final class VectorKernels implements Kernels {
                     addEdge(c, n, i0, MR, j0, nr);
                 }
             }
-            if (quad > fullRows) {
+            for (int i0 = fullRows; i0 < quad; i0 += 4) {
                 if (nr == NR) {
-                    micro4(a, fullRows * rs, rs, ps, bp, bo, k, c, fullRows * n + j0, n);
+                    micro4(a, i0 * rs, rs, ps, bp, bo, k, c, i0 * n + j0, n);
                 } else {
                     Arrays.fill(edge, 0f);
-                    micro4(a, fullRows * rs, rs, ps, bp, bo, k, edge, 0, NR);
-                    addEdge(c, n, fullRows, 4, j0, nr);
+                    micro4(a, i0 * rs, rs, ps, bp, bo, k, edge, 0, NR);
+                    addEdge(c, n, i0, 4, j0, nr);
                 }
             }
             if (tail && !padded) {
