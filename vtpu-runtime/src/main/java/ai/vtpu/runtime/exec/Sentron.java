@@ -64,7 +64,7 @@ public final class Sentron {
     private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
-        this(id, count, program, ppt, kernels, transport, new Registers(), null, null);
+        this(id, count, Code.of(program), program, ppt, kernels, transport, new Registers(), null, null);
     }
 
     /**
@@ -73,18 +73,15 @@ public final class Sentron {
      * @param sThreads where the S pipe's worker runs (a session's threads, kept between runs); null starts one
      * @param readOnly tiles of read-only pages kept between runs (a session's, shared by its sentrons), or null
      */
-    public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
-                   java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
+    Sentron(int id, int count, Code loaded, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
+            java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
         this.sThreads = sThreads;
         regs.reset();
         this.regs = regs;
         this.id = id;
         this.count = count;
-        this.code = program.code().toArray(new Siw[0]);
-        this.plans = new Plan[code.length];
-        for (int i = 0; i < code.length; i++) {
-            plans[i] = plan(code[i]);
-        }
+        this.code = loaded.code;
+        this.plans = loaded.plans;
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles);
         // S ops run inline at issue on the dispatch thread unless -Dvtpu.spipe=async gives the S pipe a worker
@@ -107,6 +104,26 @@ public final class Sentron {
         groups.set(0, all);
         for (GroupDecl g : program.groups()) {
             groups.set(g.id(), g.members());
+        }
+    }
+
+    /** A program's SIWs as an array with the order of each SIW's ops, worked out once per loaded program. */
+    static final class Code {
+        private final Siw[] code;
+        private final Plan[] plans;
+
+        private Code(Siw[] code, Plan[] plans) {
+            this.code = code;
+            this.plans = plans;
+        }
+
+        static Code of(Program program) {
+            Siw[] code = program.code().toArray(new Siw[0]);
+            Plan[] plans = new Plan[code.length];
+            for (int i = 0; i < code.length; i++) {
+                plans[i] = plan(code[i]);
+            }
+            return new Code(code, plans);
         }
     }
 
