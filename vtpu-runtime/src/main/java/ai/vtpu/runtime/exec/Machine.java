@@ -123,12 +123,18 @@ public final class Machine {
         private final ReadOnlyTiles readOnly = new ReadOnlyTiles();
         /** The SIWs and the order of their ops, worked out once (a thousand-SIW block took about 0.1 ms per run). */
         private final Sentron.Code code;
+        /** Sentrons with nothing to do in any run (see {@link Machine#idle}): not run at all. */
+        private final boolean[] idle;
         private boolean closed;
 
         private Session(Program program, Options options) {
             this.program = program;
             this.options = options;
             this.code = Sentron.Code.of(program);
+            this.idle = new boolean[options.sentrons()];
+            for (int s = 0; s < idle.length; s++) {
+                idle[s] = idle(program, code, options.sentrons(), s);
+            }
             int n = options.sentrons();
             this.threads = java.util.concurrent.Executors.newFixedThreadPool(n,
                     Thread.ofPlatform().name("sentron-thread-", 0).daemon(true).factory());
@@ -192,7 +198,7 @@ public final class Machine {
                 }
             }
             long clock0 = System.nanoTime();
-            List<SentronStats> stats = execute(program, code, options, tables, registers, kernels, threads, sThreads, readOnly);
+            List<SentronStats> stats = execute(program, code, idle, options, tables, registers, kernels, threads, sThreads, readOnly);
             long wall = System.nanoTime() - clock0;
             readOnly.runDone();
             Map<String, HostTensor> outputs = new LinkedHashMap<>();
@@ -487,7 +493,37 @@ public final class Machine {
         }
     }
 
-    private static List<SentronStats> execute(Program program, Sentron.Code code, Options options, List<PhextPageTable> tables,
+    /**
+     * Whether sentron {@code s} of {@code n} has nothing observable to do: the program divides at least one
+     * tensor, this sentron's shard of every divided tensor is empty (a batch of 1 on 2 sentrons), and no op
+     * reaches another sentron. It would compute on its spare (zero) pages and produce only shards that are
+     * not returned, while a non-split output is taken from sentron 0; skipping it spares waking its thread.
+     */
+    static boolean idle(Program program, Sentron.Code code, int n, int s) {
+        if (!code.selfContained || s == 0) {
+            return false;
+        }
+        boolean divided = false;
+        for (TensorDecl t : program.tensors()) {
+            long total = switch (t.split()) {
+                case NONE -> -1;
+                case ROWS -> t.pageLines();
+                case COLS -> t.pageColumns();
+                case PAGES -> t.shape().get(0);
+            };
+            if (total < 0) {
+                continue;
+            }
+            divided = true;
+            if (shard(total, n, s)[1] > 0) {
+                return false;
+            }
+        }
+        return divided;
+    }
+
+    private static List<SentronStats> execute(Program program, Sentron.Code code, boolean[] idle, Options options,
+                                              List<PhextPageTable> tables,
                                               List<Registers> registers, List<Kernels> kernels,
                                               java.util.concurrent.ExecutorService pool,
                                               java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
@@ -504,6 +540,12 @@ public final class Machine {
         int mineId = -1;
         for (int s = 0; s < n && failure.get() == null; s++) {
             if (!options.runsHere(s)) {
+                continue;
+            }
+            if (idle[s]) {
+                stats[s] = new SentronStats(s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        "idle: its shard of every divided tensor is empty, so it was not run",
+                        new SentronStats.HardwareCounts("not run", -1, -1, -1, -1));
                 continue;
             }
             int id = s;

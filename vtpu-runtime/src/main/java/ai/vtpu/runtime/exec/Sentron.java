@@ -111,19 +111,24 @@ public final class Sentron {
     static final class Code {
         private final Siw[] code;
         private final Plan[] plans;
+        /** No op reaches another sentron: no communication C op, no FLUSH (which makes a page visible to all). */
+        final boolean selfContained;
 
-        private Code(Siw[] code, Plan[] plans) {
+        private Code(Siw[] code, Plan[] plans, boolean selfContained) {
             this.code = code;
             this.plans = plans;
+            this.selfContained = selfContained;
         }
 
         static Code of(Program program) {
             Siw[] code = program.code().toArray(new Siw[0]);
             Plan[] plans = new Plan[code.length];
+            boolean selfContained = true;
             for (int i = 0; i < code.length; i++) {
                 plans[i] = plan(code[i]);
+                selfContained &= !(code[i].c() instanceof CComm) && code[i].s().opcode() != Opcode.FLUSH;
             }
-            return new Code(code, plans);
+            return new Code(code, plans, selfContained);
         }
     }
 

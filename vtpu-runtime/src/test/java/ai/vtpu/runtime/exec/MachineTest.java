@@ -138,6 +138,45 @@ class MachineTest {
         assertTrue(pinning.startsWith("cpu 0 (from SIW 1024)") || pinning.startsWith("not pinned: "), pinning);
     }
 
+    /**
+     * A batch of one row on two sentrons: sentron 1's shard of every divided tensor is empty and the program
+     * does not communicate, so it is not run (no thread woken), and the result is the one-sentron result. With
+     * a collective in the program every sentron runs, since the others would wait for it.
+     */
+    @Test
+    void aSentronWithAnEmptyShardOfEverythingIsNotRun() {
+        java.util.function.IntFunction<Program> relu = rows -> Assembler.assemble("""
+                .tensor x f32[%d, 8] @1.1.1/1.1.1/1.1.1 input split=rows
+                .tensor y f32[%d, 8] @1.1.1/1.1.1/1.1.2 output split=rows
+                S: CSET P0, x
+                S: GATHER T1, P0, 1 x 8 ^0
+                wait s0 | D: RELU T2, T1 | S: CSET P1, y
+                S: SCATTER T2, P1, 1 x 8
+                """.formatted(rows, rows), "relu.siwa").program();
+        HostTensor one = random(1, 8);
+        Machine.Result r = Machine.run(relu.apply(1), Map.of("x", one), Machine.Options.of(2));
+        assertTrue(r.stats().sentrons().get(1).pinning().startsWith("idle"), r.stats().sentrons().get(1).pinning());
+        assertEquals(0, r.stats().sentrons().get(1).siws());
+        assertTrue(r.stats().sentrons().get(0).siws() > 0);
+        assertArrayEquals(Machine.run(relu.apply(1), Map.of("x", one), Machine.Options.of(1)).outputs().get("y").data(),
+                r.outputs().get("y").data());
+        assertTrue(Machine.run(relu.apply(2), Map.of("x", random(2, 8)), Machine.Options.of(2)).stats().sentrons().get(1).siws() > 0,
+                "a row each: both run");
+        Program reduce = Assembler.assemble("""
+                .tensor x f32[1, 8] @1.1.1/1.1.1/1.1.1 input split=rows
+                .tensor y f32[1, 8] @1.1.1/1.1.1/1.1.2 output split=rows
+                S: CSET P0, x
+                S: GATHER T1, P0, 1 x 8 ^0
+                wait s0 | C: REDUCE T1, 0, sum ^0
+                wait c0 | S: CSET P1, y
+                S: SCATTER T1, P1, 1 x 8
+                """, "reduce.siwa").program();
+        HostTensor x = random(1, 8);
+        Machine.Result both = Machine.run(reduce, Map.of("x", x), Machine.Options.of(2));
+        assertTrue(both.stats().sentrons().get(1).siws() > 0, "a program that communicates runs on every sentron");
+        assertArrayEquals(x.data(), both.outputs().get("y").data(), "sentron 1 contributed its zero shard");
+    }
+
     @Test
     void collectivesAreBitIdenticalOnEveryMember() {
         String src = """
