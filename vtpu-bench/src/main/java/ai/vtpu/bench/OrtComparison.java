@@ -193,7 +193,7 @@ public final class OrtComparison {
         Map<String, HostTensor> in = new HashMap<>();
         imp.constantsF32().forEach((k, v) -> in.put(k, new HostTensor(graph.inputs().get(k).shape(), v)));
         in.put(x, new HostTensor(xShape, xv));
-        Machine.Options o = new Machine.Options(sentrons, false, 60_000, !Boolean.getBoolean("nopin"));
+        Machine.Options o = new Machine.Options(sentrons, false, 60_000, true);
 
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         so.setIntraOpNumThreads(threads);
