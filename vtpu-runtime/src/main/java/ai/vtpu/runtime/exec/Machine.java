@@ -83,7 +83,7 @@ public final class Machine {
     /** One run: lays the program out, copies the inputs in, runs, copies the outputs out, releases everything. */
     public static Result run(Program program, Map<String, HostTensor> inputs, Options options) {
         checkInputs(program, inputs);
-        try (Session s = open(program, options)) {
+        try (Session s = new Session(validated(program), options, true)) {
             inputs.forEach(s::set);
             return s.run();
         }
@@ -91,13 +91,17 @@ public final class Machine {
 
     /** Validates the program and lays out its tensors once; inputs set on the session stay resident. */
     public static Session open(Program program, Options options) {
+        return new Session(validated(program), options, false);
+    }
+
+    private static Program validated(Program program) {
         List<Diagnostic> problems = Validator.validate(program);
         if (!problems.isEmpty()) {
             StringBuilder sb = new StringBuilder("the program is invalid (run 'vtpu check' for details):");
             problems.stream().limit(10).forEach(d -> sb.append("\n  ").append(d));
             throw new VtpuRuntimeException(sb.toString());
         }
-        return new Session(program, options);
+        return program;
     }
 
     /**
@@ -119,17 +123,18 @@ public final class Machine {
         private final java.util.concurrent.ExecutorService threads;
         /** The S pipes' workers, likewise kept (used when a sentron has a spare hardware thread for its S pipe). */
         private final java.util.concurrent.ExecutorService sThreads;
-        /** Weight tiles with their panel form, kept between runs until an input is set again. */
-        private final ReadOnlyTiles readOnly = new ReadOnlyTiles();
+        /** Weight tiles with their panel form, kept between runs until an input is set again; null for one run. */
+        private final ReadOnlyTiles readOnly;
         /** The SIWs and the order of their ops, worked out once (a thousand-SIW block took about 0.1 ms per run). */
         private final Sentron.Code code;
         /** Sentrons with nothing to do in any run (see {@link Machine#idle}): not run at all. */
         private final boolean[] idle;
         private boolean closed;
 
-        private Session(Program program, Options options) {
+        private Session(Program program, Options options, boolean oneShot) {
             this.program = program;
             this.options = options;
+            this.readOnly = oneShot ? null : new ReadOnlyTiles();
             this.code = Sentron.Code.of(program);
             this.idle = new boolean[options.sentrons()];
             for (int s = 0; s < idle.length; s++) {
@@ -163,7 +168,7 @@ public final class Machine {
             checkInputs(program, Map.of(name, value), false);
             TensorDecl t = program.tensor(name).orElseThrow();
             copyIn(t, value, options.sentrons(), shared, tables);
-            if (isShared(t)) {
+            if (isShared(t) && readOnly != null) {
                 for (PhextCoord c : t.pages()) {
                     readOnly.changed(shared.lookup(c, "input").segment().address());
                 }
@@ -200,7 +205,9 @@ public final class Machine {
             long clock0 = System.nanoTime();
             List<SentronStats> stats = execute(program, code, idle, options, tables, registers, kernels, threads, sThreads, readOnly);
             long wall = System.nanoTime() - clock0;
-            readOnly.runDone();
+            if (readOnly != null) {
+                readOnly.runDone();
+            }
             Map<String, HostTensor> outputs = new LinkedHashMap<>();
             for (TensorDecl t : program.tensors()) {
                 if (t.role().isOutput()) {

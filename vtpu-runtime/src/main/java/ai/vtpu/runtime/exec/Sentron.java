@@ -67,11 +67,31 @@ public final class Sentron {
         this(id, count, Code.of(program), program, ppt, kernels, transport, new Registers(), null, null);
     }
 
+    /** Tensors from this size on stream through the S pipe from beyond the caches: its own thread then pays. */
+    static final long ASYNC_S_BYTES = 8L << 20;
+
+    /**
+     * How the S pipe runs: {@code -Dvtpu.spipe=inline|async} decides; otherwise (auto) it gets a thread of its own
+     * only for a one-shot run (nothing kept packed, so every tile is gathered and packed by S) of a program with a
+     * tensor of at least 8 MiB, when every sentron has a spare hardware thread. Measured (BENCHMARKS.md): SGEMM
+     * n=2048 on one sentron 0.95x OpenBLAS with the S worker against 0.78x inline, n=256..1024 faster inline, and
+     * the loaded models of the ONNX Runtime comparison faster inline at every batch (encoder at batch 32: 18.4 ms
+     * inline, 19.8 ms with the worker).
+     */
+    static boolean asyncS(Code code, int count, boolean oneShot) {
+        String mode = System.getProperty("vtpu.spipe", "auto");
+        if (!mode.equals("auto")) {
+            return mode.equals("async");
+        }
+        return oneShot && 2 * count <= Runtime.getRuntime().availableProcessors() && code.largestTensorBytes >= ASYNC_S_BYTES;
+    }
+
     /**
      * @param regs a register file to run on, reset here to the start state (a loaded session keeps one per
      *     sentron so its tile storage is not allocated again for every run)
      * @param sThreads where the S pipe's worker runs (a session's threads, kept between runs); null starts one
-     * @param readOnly tiles of read-only pages kept between runs (a session's, shared by its sentrons), or null
+     * @param readOnly tiles of read-only pages kept between runs (a session's, shared by its sentrons), or null for a
+     *     one-shot run, which keeps nothing
      */
     Sentron(int id, int count, Code loaded, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
             java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
@@ -84,11 +104,9 @@ public final class Sentron {
         this.plans = loaded.plans;
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles);
-        // S ops run inline at issue on the dispatch thread unless -Dvtpu.spipe=async gives the S pipe a worker
-        // thread (which then also prepares gathered tiles for MMA). Inline measured faster on every model and
-        // on SGEMM, even with a spare core per sentron, once weight tiles are kept packed (docs/RUNTIME.md).
-        // -Dvtpu.panels=always|never overrides the panel choice (tests use both to reach every path).
-        this.asyncS = System.getProperty("vtpu.spipe", "inline").equals("async");
+        // A worker thread for the S pipe also prepares gathered tiles for MMA. -Dvtpu.panels=always|never
+        // overrides the panel choice (tests use both to reach every path).
+        this.asyncS = asyncS(loaded, count, readOnly == null);
         String panels = System.getProperty("vtpu.panels", "auto");
         boolean vector = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels;
         boolean prepare = vector && (panels.equals("always") || panels.equals("auto") && asyncS);
@@ -113,11 +131,14 @@ public final class Sentron {
         private final Plan[] plans;
         /** No op reaches another sentron: no communication C op, no FLUSH (which makes a page visible to all). */
         final boolean selfContained;
+        /** The largest declared tensor, in bytes: whether the S pipe's gathers stream from beyond the caches. */
+        final long largestTensorBytes;
 
-        private Code(Siw[] code, Plan[] plans, boolean selfContained) {
+        private Code(Siw[] code, Plan[] plans, boolean selfContained, long largestTensorBytes) {
             this.code = code;
             this.plans = plans;
             this.selfContained = selfContained;
+            this.largestTensorBytes = largestTensorBytes;
         }
 
         static Code of(Program program) {
@@ -128,7 +149,8 @@ public final class Sentron {
                 plans[i] = plan(code[i]);
                 selfContained &= !(code[i].c() instanceof CComm) && code[i].s().opcode() != Opcode.FLUSH;
             }
-            return new Code(code, plans, selfContained);
+            long largest = program.tensors().stream().mapToLong(t -> t.elements() * t.dtype().bytes()).max().orElse(0);
+            return new Code(code, plans, selfContained, largest);
         }
     }
 

@@ -262,7 +262,10 @@ public final class VectorKernels implements Kernels {
         c51.add(FloatVector.fromArray(SP, out, r + L)).intoArray(out, r + L);
     }
 
-    /** As {@link #micro} for four rows (the tail of 64- and 256-row tiles), reading A in place. */
+    /**
+     * As {@link #micro} for four rows (the tail of 64- and 256-row tiles), reading A in place. Written out
+     * again on purpose, not parameterised: C2 keeps the accumulators in registers only as separate locals.
+     */
     private static void micro4(float[] a, int aoff, int rs, int ps, float[] bp, int boff, int k, float[] out, int off, int ldc) {
         FloatVector c00 = FloatVector.zero(SP);
         FloatVector c01 = FloatVector.zero(SP);

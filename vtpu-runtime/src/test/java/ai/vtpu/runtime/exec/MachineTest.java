@@ -99,9 +99,7 @@ class MachineTest {
         Map<String, HostTensor> in = Map.of("x", random(128, 256), "W", random(256, 128), "b", random(1, 128));
         Program mlp = example("mlp.siwa");
         float[] inline = Machine.run(mlp, in, Machine.Options.of(1)).outputs().get("y").data();
-        String before = System.getProperty("vtpu.spipe");
-        System.setProperty("vtpu.spipe", "async");
-        try {
+        withProperty("vtpu.spipe", "async", () -> {
             assertArrayEquals(inline, Machine.run(mlp, in, Machine.Options.of(1)).outputs().get("y").data());
             try (Machine.Session s = Machine.open(mlp, Machine.Options.of(1))) {
                 in.forEach(s::set);
@@ -111,11 +109,20 @@ class MachineTest {
                     assertArrayEquals(inline, r.outputs().get("y").data(), "session run " + run);
                 }
             }
+        });
+    }
+
+    /** Runs {@code body} with a system property set (the runtime's switches are read per run), then restores it. */
+    static void withProperty(String key, String value, Runnable body) {
+        String before = System.getProperty(key);
+        System.setProperty(key, value);
+        try {
+            body.run();
         } finally {
             if (before == null) {
-                System.clearProperty("vtpu.spipe");
+                System.clearProperty(key);
             } else {
-                System.setProperty("vtpu.spipe", before);
+                System.setProperty(key, before);
             }
         }
     }

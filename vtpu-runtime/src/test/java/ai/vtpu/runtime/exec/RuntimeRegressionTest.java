@@ -45,21 +45,13 @@ class RuntimeRegressionTest {
                 S: CSET P2, C
                 S: SCATTER T0, P2, 8 x 8
                 """;
-        String before = System.getProperty("vtpu.panels");
-        System.setProperty("vtpu.panels", "always");
-        try {
+        MachineTest.withProperty("vtpu.panels", "always", () -> {
             float[] c = Machine.run(program(src), Map.of("A", filled(8, 8, 0.5f), "B", filled(8, 8, 0.25f)), options(2, 5_000))
                     .outputs().get("C").data();
             // A . (B + B) = 8 x 0.5 x 0.5 = 2.0, not A . B = 1.0.
             assertEquals(2.0f, c[0]);
             assertEquals(2.0f, c[63]);
-        } finally {
-            if (before == null) {
-                System.clearProperty("vtpu.panels");
-            } else {
-                System.setProperty("vtpu.panels", before);
-            }
-        }
+        });
     }
 
     @Test
