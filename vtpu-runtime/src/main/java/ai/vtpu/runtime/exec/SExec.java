@@ -113,6 +113,11 @@ final class SExec implements SPipe.Executor {
         return p;
     }
 
+    /** Whether the tile is whole page rows l0.. that all lie in the page, so that it is one run of memory. */
+    private static boolean contiguous(Page page, long l0, long c0, long lineStride, int rows, int cols) {
+        return c0 == 0 && cols == page.columns() && (lineStride == 1 || rows == 1) && l0 + rows <= page.lines();
+    }
+
     private static long lineOf(PhextAddress at) {
         return at.line() - 1;
     }
@@ -150,7 +155,10 @@ final class SExec implements SPipe.Executor {
         long c0 = at.column() - 1;
         long ls = t.lineStride();
         long cs = t.colStride();
-        if (!t.transposed() && cs == 1 && page.dtype() == DType.F32) {
+        if (!t.transposed() && cs == 1 && page.dtype() == DType.F32 && contiguous(page, l0, c0, ls, rows, cols)) {
+            // Whole page rows, one after the other: one bulk copy.
+            MemorySegment.copy(page.segment(), F32, l0 * page.columns() * 4, d, 0, rows * cols);
+        } else if (!t.transposed() && cs == 1 && page.dtype() == DType.F32) {
             // The fast path: each tile row is one contiguous run of the page row.
             MemorySegment seg = page.segment();
             for (int i = 0; i < rows; i++) {
@@ -191,7 +199,9 @@ final class SExec implements SPipe.Executor {
         long ls = t.lineStride();
         long cs = t.colStride();
         boolean add = (t.flags() & SOp.ADD) != 0;
-        if (!t.transposed() && cs == 1 && !add && page.dtype() == DType.F32) {
+        if (!t.transposed() && cs == 1 && !add && page.dtype() == DType.F32 && contiguous(page, l0, c0, ls, rows, cols)) {
+            MemorySegment.copy(s, 0, page.segment(), F32, l0 * page.columns() * 4, rows * cols);
+        } else if (!t.transposed() && cs == 1 && !add && page.dtype() == DType.F32) {
             MemorySegment seg = page.segment();
             for (int i = 0; i < rows; i++) {
                 long line = l0 + i * ls;
