@@ -10,15 +10,16 @@ import java.util.Optional;
 
 /** Pins the calling thread to one CPU with sched_setaffinity(2) through FFM, where the OS allows. */
 final class Affinity {
-    private static final MethodHandle SETAFFINITY = lookup();
+    private static final MethodHandle SETAFFINITY = lookup("sched_setaffinity");
+    private static final MethodHandle GETAFFINITY = lookup("sched_getaffinity");
 
     private Affinity() {
     }
 
-    private static MethodHandle lookup() {
+    private static MethodHandle lookup(String name) {
         try {
             Linker linker = Linker.nativeLinker();
-            Optional<MemorySegment> f = linker.defaultLookup().find("sched_setaffinity");
+            Optional<MemorySegment> f = linker.defaultLookup().find(name);
             return f.map(seg -> linker.downcallHandle(seg, FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS))).orElse(null);
         } catch (RuntimeException | LinkageError e) {
@@ -26,14 +27,35 @@ final class Affinity {
         }
     }
 
-    /** Lets the calling thread run on every CPU again (threads inherit the affinity of their creator). */
-    static void unpin() {
+    /** The calling thread's CPU mask (1024 CPUs), to give back with {@link #restore}; null when it cannot be read. */
+    static byte[] current() {
+        if (GETAFFINITY == null) {
+            return null;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(128);
+            int rc = (int) GETAFFINITY.invokeExact(0, 128L, mask);
+            return rc == 0 ? mask.toArray(ValueLayout.JAVA_BYTE) : null;
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    /**
+     * Gives the calling thread back a mask {@link #current} read, or lets it run on every CPU when there is none
+     * (threads inherit the affinity of their creator).
+     */
+    static void restore(byte[] saved) {
         if (SETAFFINITY == null) {
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocate(128);
-            mask.fill((byte) 0xFF);
+            if (saved != null) {
+                MemorySegment.copy(saved, 0, mask, ValueLayout.JAVA_BYTE, 0, 128);
+            } else {
+                mask.fill((byte) 0xFF);
+            }
             int rc = (int) SETAFFINITY.invokeExact(0, 128L, mask);
         } catch (Throwable e) {
             // staying pinned is harmless, only slower

@@ -538,11 +538,15 @@ public final class Machine {
         Transport transport = options.transport() != null ? options.transport() : new LocalTransport(options.timeoutMillis());
         SentronStats[] stats = new SentronStats[n];
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        // Counts the pool's sentrons out: an interrupted run returns only once they have stopped, so none is
+        // left running on the session's registers and pages under its next run.
+        java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
+        Object stopped = new Object();
+        java.util.Set<Thread> onPool = java.util.concurrent.ConcurrentHashMap.newKeySet();
         int cpus = Runtime.getRuntime().availableProcessors();
         // The calling thread runs the first local sentron itself, so a small run does not pay for waking a pool
         // thread and being woken by it; the others go to the pool. The calling thread is pinned only once its run
-        // proves long (Sentron.PIN_AFTER SIWs) and unpinned after it.
+        // proves long (Sentron.PIN_AFTER SIWs), and gets its own CPU mask back after it.
         Sentron mine = null;
         int mineId = -1;
         for (int s = 0; s < n && failure.get() == null; s++) {
@@ -573,51 +577,75 @@ public final class Machine {
             }
             // The pool has a thread per sentron and gets fewer tasks, so all sentrons run at once (they may
             // wait on each other in collectives); a pool thread is pinned to the core of the sentron it runs.
-            running.add(pool.submit(() -> {
-                String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
+            live.incrementAndGet();
+            Runnable task = () -> {
+                onPool.add(Thread.currentThread());
                 try {
+                    String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
                     stats[id] = sentron.run(pinning);
                 } catch (Throwable e) {
                     // The first failure is the one reported; the others are stopped rather than left to time out.
                     if (failure.compareAndSet(null, e)) {
                         transport.abort("sentron " + id + " failed");
                     }
+                } finally {
+                    onPool.remove(Thread.currentThread());
+                    synchronized (stopped) {
+                        live.decrementAndGet();
+                        stopped.notifyAll();
+                    }
                 }
-            }));
+            };
+            try {
+                pool.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) { // the session is being closed
+                live.decrementAndGet();
+                failure.compareAndSet(null, new VtpuRuntimeException("the session is closed"));
+                transport.abort("the session is closed");
+                break;
+            }
         }
         if (mine != null && failure.get() == null) {
             int cpu = mineId % cpus;
+            byte[][] mask = new byte[1][];
             try {
-                stats[mineId] = options.pin() ? mine.runPinningLater(() -> Affinity.pin(cpu)) : mine.run("not pinned (disabled)");
+                stats[mineId] = options.pin()
+                        ? mine.runPinningLater(() -> {
+                            mask[0] = Affinity.current();
+                            return Affinity.pin(cpu);
+                        })
+                        : mine.run("not pinned (disabled)");
             } catch (Throwable e) {
                 if (failure.compareAndSet(null, e)) {
                     transport.abort("sentron " + mineId + " failed");
                 }
             } finally {
                 if (mine.pinnedLazily()) {
-                    Affinity.unpin();
+                    Affinity.restore(mask[0]);
                 }
             }
-            if (Thread.currentThread().isInterrupted()) {
-                // The caller was interrupted while its sentron ran: the others stop too, as below.
-                transport.abort("interrupted");
-                running.forEach(r -> r.cancel(true));
+        }
+        boolean interrupted = Thread.currentThread().isInterrupted();
+        if (interrupted) {
+            // The caller was interrupted (while its sentron ran, or before): the others stop too.
+            transport.abort("interrupted");
+            onPool.forEach(Thread::interrupt); // a sentron checks every 1024 SIWs; the pool clears the flag after
+        }
+        synchronized (stopped) {
+            while (live.get() > 0) {
+                try {
+                    stopped.wait();
+                } catch (InterruptedException e) {
+                    // Stop the others, but still wait for them: a sentron stops within 1024 SIWs or at an aborted C op.
+                    interrupted = true;
+                    transport.abort("interrupted");
+                    onPool.forEach(Thread::interrupt);
+                }
             }
         }
-        for (java.util.concurrent.Future<?> f : running) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                // Do not leave sentrons running on the session's threads under the next run.
-                transport.abort("interrupted");
-                running.forEach(r -> r.cancel(true));
-                Thread.currentThread().interrupt();
-                throw new VtpuRuntimeException("interrupted while the program ran");
-            } catch (java.util.concurrent.CancellationException e) {
-                failure.compareAndSet(null, new VtpuRuntimeException("interrupted while the program ran"));
-            } catch (java.util.concurrent.ExecutionException e) {
-                failure.compareAndSet(null, e.getCause());
-            }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, new VtpuRuntimeException("interrupted while the program ran"));
         }
         Throwable f = failure.get();
         if (f instanceof VtpuRuntimeException v) {

@@ -219,7 +219,7 @@ final class SPipe implements AutoCloseable {
     }
 
     private void workLoop() {
-        Affinity.unpin(); // not on the D pipe's core: the S pipe is the other hardware thread's work
+        Affinity.restore(null); // not on the D pipe's core: the S pipe is the other hardware thread's work
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpu0 = mx.getCurrentThreadCpuTime(); // a pool thread has run earlier pipes: count this one only
         long next = 0;

@@ -157,6 +157,9 @@ public final class DPipe {
         }
         boolean alias = d == a || d == b;
         Tile out = alias ? scratch : d;
+        if (!alias && !zero) {
+            d.writableData(); // accumulating: a borrowed accumulator's values must move into the register's storage
+        }
         float[] c = out.shape(m, n);
         if (alias && !zero) {
             System.arraycopy(d.data(), 0, c, 0, m * n);

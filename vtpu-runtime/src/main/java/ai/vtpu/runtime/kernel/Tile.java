@@ -44,7 +44,11 @@ public final class Tile {
         return rows * cols;
     }
 
-    /** Sets the shape and makes sure there is room; the values are not cleared. */
+    /**
+     * Sets the shape and makes sure there is room; the values are not cleared, except that a borrowed register
+     * switches to its own storage without copying (an op that reads the old values first calls
+     * {@link #writableData()}).
+     */
     public float[] shape(int r, int c) {
         if (borrowed) {
             data = spare;

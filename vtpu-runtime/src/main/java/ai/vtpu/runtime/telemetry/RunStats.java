@@ -25,15 +25,17 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
 
     /** The hardware-counter line: measured counts where the PMU gave them, else the reason. */
     public String hardware() {
-        SentronStats.HardwareCounts h = sentrons.get(0).hw();
+        // The first sentron that ran: one skipped as idle has no counts of its own.
+        SentronStats.HardwareCounts h = sentrons.stream().map(SentronStats::hw).filter(c -> !c.status().equals("not run"))
+                .findFirst().orElse(sentrons.get(0).hw());
         if (!h.available()) {
             return h.status();
         }
-        long cycles = total(s -> s.hw().cycles());
-        long instr = total(s -> s.hw().instructions());
+        long cycles = total(s -> Math.max(0, s.hw().cycles()));
+        long instr = total(s -> Math.max(0, s.hw().instructions()));
         return String.format(Locale.ROOT, "cycles %d, instructions %d (IPC %.2f), cache references %d, misses %d; "
                 + "FLOP per cycle (measured cycles) %.2f", cycles, instr, instr / (double) Math.max(1, cycles),
-                total(s -> s.hw().cacheReferences()), total(s -> s.hw().cacheMisses()),
+                total(s -> Math.max(0, s.hw().cacheReferences())), total(s -> Math.max(0, s.hw().cacheMisses())),
                 total(SentronStats::flops) / (double) Math.max(1, cycles));
     }
 

@@ -113,6 +113,39 @@ class SessionTest {
         }
     }
 
+    /** An MMA without zero accumulates onto a kept (lent) weight tile: from the second run on too. */
+    @Test
+    void anMmaAccumulatesOntoAKeptTile() {
+        String src = """
+                .tensor C f32[4, 4] @1.1.1/1.1.1/1.1.1 input
+                .tensor A f32[4, 4] @1.1.1/1.1.1/1.1.2 input
+                .tensor out f32[4, 4] @1.1.1/1.1.1/1.1.3 output
+                S: CSET P0, C
+                S: CSET P1, A
+                S: CSET P2, out ^0
+                wait s0 | S: GATHER T0, P0, 4x4
+                S: GATHER T1, P1, 4x4 ^1
+                wait s1 | D: MMA T0, T1, T1
+                S: SCATTER T0, P2, 4x4 ^2
+                wait s2 | C: HALT
+                """;
+        Program p = Assembler.assemble(src, "acc.siwa").program();
+        HostTensor c = random(50, 4, 4);
+        HostTensor a = random(51, 4, 4);
+        float[] expected = c.data().clone();
+        float[] aa = MachineTest.matmul(a.data(), a.data(), 4, 4, 4);
+        for (int i = 0; i < 16; i++) {
+            expected[i] += aa[i];
+        }
+        try (Machine.Session s = Machine.open(p, Machine.Options.of(1))) {
+            s.set("C", c);
+            s.set("A", a);
+            for (int run = 0; run < 3; run++) {
+                assertArrayEquals(expected, s.run().outputs().get("out").data(), 1e-5f, "run " + run);
+            }
+        }
+    }
+
     @Test
     void aMissingInputAndAClosedSessionAreClearErrors() {
         Program mlp = MachineTest.example("mlp.siwa");

@@ -1,5 +1,6 @@
 package ai.vtpu.runtime.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -89,6 +90,25 @@ class KernelsTest {
             vec.mma(a, m, k, false, b, k, n, VectorKernels.panels(b, k, n), viaPanels, true);
             close("mma m=" + m + " packing B", cs, packed, m * n, 1e-5);
             close("mma m=" + m + " with panels", cs, viaPanels, m * n, 1e-5);
+        }
+    }
+
+    /** A row's result has the same bits whatever the batch it is computed in (its position, the tail kernel). */
+    @Test
+    void everyRowOfAProductHasTheBitsOfThatRowAlone() {
+        int k = 70;
+        int n = 40;
+        float[] b = random(k * n, 1);
+        float[] panels = VectorKernels.panels(b, k, n);
+        float[] a = random(14 * k, 1);
+        for (int m = 1; m <= 14; m++) {
+            float[] c = new float[m * n];
+            vec.mma(a, m, k, false, b, k, n, panels, c, true);
+            for (int i = 0; i < m; i++) {
+                float[] alone = new float[n];
+                vec.mma(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 1, k, false, b, k, n, panels, alone, true);
+                assertArrayEquals(alone, java.util.Arrays.copyOfRange(c, i * n, (i + 1) * n), "row " + i + " of " + m);
+            }
         }
     }
 
