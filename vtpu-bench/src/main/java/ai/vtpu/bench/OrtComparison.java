@@ -212,9 +212,9 @@ public final class OrtComparison {
             double[] ours = new double[reps];
             double[] exec = new double[reps];
             float[] ourOut = null;
-            // Warm-up: at least 10 runs of each engine and 1 s in all, so the JIT has compiled vTPU's paths for
+            // Warm-up: at least 10 runs of each engine and 2 s in all, so the JIT has compiled vTPU's paths for
             // this model's shapes before anything is timed (ONNX Runtime is native and needs none).
-            long warmUntil = System.nanoTime() + 1_000_000_000L;
+            long warmUntil = System.nanoTime() + 2_000_000_000L;
             for (int rep = -10; rep < reps; rep++) {
                 if (rep == -1 && System.nanoTime() < warmUntil) {
                     rep = -2;

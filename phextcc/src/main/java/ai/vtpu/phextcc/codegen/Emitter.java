@@ -104,7 +104,7 @@ final class Emitter {
 
     /** GATHER tile t = tensor[row0 .. row0+rows, col0 .. col0+cols] (0-based). */
     void gather(int t, String tensor, int row0, int col0, int rows, int cols) {
-        String key = tensorIds.get(tensorOf(tensor)) + "|" + address(tensor, row0, col0) + "|" + rows + "x" + cols;
+        String key = key(tensor, row0, col0, rows, cols);
         if (key.equals(holds.get(t))) {
             return;
         }
@@ -113,6 +113,15 @@ final class Emitter {
         add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
                 bits(tile(t)), true, 0, 4L * rows * cols));
         holds.put(t, key);
+    }
+
+    /** Whether register t still holds this tile from its last GATHER (gathering it there again is skipped). */
+    boolean holds(int t, String tensor, int row0, int col0, int rows, int cols) {
+        return key(tensor, row0, col0, rows, cols).equals(holds.get(t));
+    }
+
+    private String key(String tensor, int row0, int col0, int rows, int cols) {
+        return tensorIds.get(tensorOf(tensor)) + "|" + address(tensor, row0, col0) + "|" + rows + "x" + cols;
     }
 
     /** PREFETCH of the region a later gather reads. */

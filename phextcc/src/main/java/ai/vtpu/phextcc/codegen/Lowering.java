@@ -203,6 +203,16 @@ final class Lowering {
         // register pair, and the accumulators alternate between output tiles, so the S pipe fills one set
         // while the D pipe works on the other and the SCATTER of a finished tile overlaps the next tile.
         int total = outTiles.size() * steps;
+        if (rotate && total > 0) {
+            // The first step's A tile may still be in an operand register from an earlier node (x for q, k and v
+            // of attention): start the rotation on that register, so it is not gathered again.
+            int[] o0 = outTiles.get(0);
+            boolean inT1 = tA ? e.holds(1, a, 0, o0[0], tk, tm) : e.holds(1, a, o0[0], 0, tm, tk);
+            boolean inT3 = tA ? e.holds(3, a, 0, o0[0], tk, tm) : e.holds(3, a, o0[0], 0, tm, tk);
+            if (inT3 && stepParity % 2 == 0 || inT1 && stepParity % 2 == 1) {
+                stepParity++;
+            }
+        }
         int[][] pair = new int[total][];
         for (int t = 0; t < total; t++) {
             int pa = rotate && stepParity % 2 == 1 ? 3 : 1;
