@@ -10,6 +10,8 @@ public final class Registers {
     public final Tile[] tiles = new Tile[Regs.TILES];
     public final long[] scalars = new long[Regs.SCALARS];
     public final PhextAddress[] coords = new PhextAddress[Regs.COORDS];
+    /** The D pipe's scratch tile (not a register of the ISA): kept with the file so its storage is allocated once. */
+    public final Tile scratch = new Tile();
 
     public Registers() {
         for (int i = 0; i < tiles.length; i++) {

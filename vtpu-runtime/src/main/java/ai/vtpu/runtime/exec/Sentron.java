@@ -103,7 +103,7 @@ public final class Sentron {
         this.code = loaded.code;
         this.plans = loaded.plans;
         this.ppt = ppt;
-        this.dPipe = new DPipe(kernels, regs.tiles);
+        this.dPipe = new DPipe(kernels, regs.tiles, regs.scratch);
         // A worker thread for the S pipe also prepares gathered tiles for MMA. -Dvtpu.panels=always|never
         // overrides the panel choice (tests use both to reach every path).
         this.asyncS = asyncS(loaded, count, readOnly == null);

@@ -14,11 +14,13 @@ import ai.vtpu.runtime.VtpuRuntimeException;
 public final class DPipe {
     private final Kernels kernels;
     private final Tile[] regs;
-    private final Tile scratch = new Tile();
+    private final Tile scratch;
 
-    public DPipe(Kernels kernels, Tile[] regs) {
+    /** @param scratch where an op whose destination is also an operand computes before the swap (kept across runs) */
+    public DPipe(Kernels kernels, Tile[] regs, Tile scratch) {
         this.kernels = kernels;
         this.regs = regs;
+        this.scratch = scratch;
     }
 
     /** FLOPs of a D op on the current tile shapes (multiply-add counts 2, padding included); 0 for data movement. */
