@@ -46,7 +46,7 @@ public final class CodeGen {
     }
 
     public static Output generate(Graph g, Options o) {
-        Partition.Result part = Partition.of(g, o.sentrons());
+        Partition.Result part = Partition.choose(g, o.sentrons());
         Map<String, Integer> ids = new LinkedHashMap<>();
         StringBuilder asm = new StringBuilder();
         asm.append("; ").append(g.name()).append(", compiled by phextcc for ").append(o.sentrons())
@@ -57,17 +57,17 @@ public final class CodeGen {
         for (var e : g.inputs().entrySet()) {
             ids.put(e.getKey(), ids.size());
             asm.append(decl(e.getKey(), e.getValue(), scroll, g.outputs().contains(e.getKey()) ? "inout" : "input",
-                    part.split.contains(e.getKey())));
+                    split(part, e.getKey(), e.getValue())));
         }
         for (Node n : g.nodes()) {
             ids.put(n.name(), ids.size());
             asm.append(decl(n.name(), n.type(), scroll, g.outputs().contains(n.name()) ? "output" : "scratch",
-                    part.split.contains(n.name())));
+                    split(part, n.name(), n.type())));
         }
         for (var gv : part.gathered.entrySet()) {
             ids.put(gv.getValue(), ids.size());
             part.local.put(gv.getValue(), g.type(gv.getKey()));
-            asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll, "scratch", false));
+            asm.append(decl(gv.getValue(), g.type(gv.getKey()), scroll, "scratch", ""));
         }
         Map<String, int[]> placed = new HashMap<>();
         for (String line : asm.toString().split("\n")) {
@@ -169,7 +169,15 @@ public final class CodeGen {
     }
 
     /** Declares a tensor at the next free scroll; a tensor of rank 3 or 4 takes one scroll per page (docs/ISA.md §5.2). */
-    private static String decl(String name, TensorType t, int[] next, String role, boolean split) {
+    /** The declaration's split: the batch as whole pages (rank 3 and 4) or rows, or the rows of every page. */
+    private static String split(Partition.Result part, String value, TensorType t) {
+        if (!part.split.contains(value)) {
+            return "";
+        }
+        return t.rank() >= 3 && !part.byPageRows ? " split=pages" : " split=rows";
+    }
+
+    private static String decl(String name, TensorType t, int[] next, String role, String split) {
         int scroll = next[0];
         // Rank 3 takes one scroll per page; rank 4 [a, b, ..] takes b scrolls and a sections (other tensors
         // use section 1 only, so the sections above 1 are free).
@@ -183,6 +191,6 @@ public final class CodeGen {
             throw new ai.vtpu.phextcc.CompileException("the graph's values need more than 999 scrolls (the compiler places them on "
                     + "consecutive scrolls), or a value has rank above 4: " + name + " " + t);
         }
-        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + (split ? t.rank() >= 3 ? " split=pages" : " split=rows" : "") + "\n";
+        return ".tensor " + name + " f32[" + dims + "] @1.1.1/1.1.1/1.1." + scroll + " " + role + split + "\n";
     }
 }

@@ -26,6 +26,8 @@ final class Partition {
     }
 
     static final class Result {
+        /** Split along the rows of every page (split=rows in the program for every rank), not along the batch. */
+        boolean byPageRows;
         final Set<String> split = new HashSet<>();
         final Map<String, TensorType> local = new HashMap<>();
         /** Split values some node needs whole: each is all-gathered into a value of its own, named here. */
@@ -45,6 +47,82 @@ final class Partition {
         }
         List<Integer> perm = n.ints("perm");
         return in.rank() >= 3 && perm != null && perm.get(0) == 0;
+    }
+
+    /**
+     * The partition for {@code sentrons}: along the batch (the first axis), except when a split input of rank 3
+     * or more has fewer batch entries than there are sentrons (a batch of one sequence) and every node works
+     * row by row: then along the rows of every page (each sentron takes ⌈rows/N⌉ rows of each sequence), so
+     * that every sentron has work. A graph that mixes rows (attention) keeps the batch partition.
+     */
+    static Result choose(Graph g, int sentrons) {
+        boolean smallBatch = sentrons > 1 && g.splitInputs().stream().map(g::type)
+                .anyMatch(t -> t.rank() >= 3 && t.dim(0) < sentrons);
+        if (smallBatch) {
+            try {
+                return byPageRows(g, sentrons);
+            } catch (CompileException rowsMix) {
+                // some node needs whole sequences: divide the batch
+            }
+        }
+        return of(g, sentrons);
+    }
+
+    /**
+     * Every split value divided along its row axis (the second-to-last); allowed only for nodes that work
+     * row by row: elementwise ops, activations, softmax and norms over the last axis, reductions over it that
+     * keep it, and matmuls whose split operand is the left one. An operand that is not split must not span the
+     * rows (a bias row, a scale, a weight matrix as the right operand).
+     */
+    static Result byPageRows(Graph g, int sentrons) {
+        Result r = new Result();
+        r.byPageRows = true;
+        r.split.addAll(g.splitInputs());
+        for (Node n : g.nodes()) {
+            boolean any = n.inputs().stream().anyMatch(r.split::contains);
+            if (!any) {
+                continue;
+            }
+            TensorType out = n.type();
+            boolean ok = out.rank() >= 2 && switch (n.op()) {
+                case MATMUL, GEMM -> r.split.contains(n.inputs().get(0)) && !r.split.contains(n.inputs().get(1))
+                        && !n.flag("transpose_a") && g.type(n.inputs().get(1)).rank() == 2;
+                case ADD, SUB, MUL, DIV, POW, MAX, MIN, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG,
+                     SOFTMAX, LAYER_NORM, RMS_NORM -> true;
+                case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> out.rank() == g.type(n.inputs().get(0)).rank();
+                default -> false;
+            };
+            for (int i = 0; i < n.inputs().size() && ok; i++) {
+                String in = n.inputs().get(i);
+                TensorType t = g.type(in);
+                boolean rightOperand = (n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && i == 1;
+                if (r.split.contains(in)) {
+                    ok = t.rank() == out.rank() && t.dim(-2) == out.dim(-2);
+                } else if (!rightOperand && t.rank() >= 2 && t.dim(-2) > 1) {
+                    ok = false; // full rows of a value that is not split: they would not line up with a shard
+                }
+            }
+            if (!ok) {
+                throw new CompileException(n.where() + ": works across the rows of a split value; divide the batch instead");
+            }
+            r.split.add(n.name());
+        }
+        for (String in : g.inputs().keySet()) {
+            r.local.put(in, localRows(g.inputs().get(in), r.split.contains(in), sentrons));
+        }
+        for (Node n : g.nodes()) {
+            r.local.put(n.name(), localRows(n.type(), r.split.contains(n.name()), sentrons));
+        }
+        return r;
+    }
+
+    private static TensorType localRows(TensorType t, boolean split, int sentrons) {
+        if (!split) {
+            return t;
+        }
+        List<Integer> s = new ArrayList<>(t.shape());
+        s.set(t.rank() - 2, Math.max(1, (t.dim(-2) + sentrons - 1) / sentrons));
+        return new TensorType(t.dtype(), s);
     }
 
     static Result of(Graph g, int sentrons) {

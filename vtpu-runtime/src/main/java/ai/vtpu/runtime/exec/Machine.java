@@ -529,6 +529,10 @@ public final class Machine {
         return divided;
     }
 
+    /** A sentron handed to the pool; whichever thread sets {@code taken} first runs it. */
+    private record Pending(int id, Sentron sentron, java.util.concurrent.atomic.AtomicBoolean taken) {
+    }
+
     private static List<SentronStats> execute(Program program, Sentron.Code code, boolean[] idle, Options options,
                                               List<PhextPageTable> tables,
                                               List<Registers> registers, List<Kernels> kernels,
@@ -543,6 +547,7 @@ public final class Machine {
         java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
         Object stopped = new Object();
         java.util.Set<Thread> onPool = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Pending> unstarted = new ArrayList<>();
         int cpus = Runtime.getRuntime().availableProcessors();
         // The calling thread runs the first local sentron itself, so a small run does not pay for waking a pool
         // thread and being woken by it; the others go to the pool. The calling thread is pinned only once its run
@@ -578,9 +583,14 @@ public final class Machine {
             // The pool has a thread per sentron and gets fewer tasks, so all sentrons run at once (they may
             // wait on each other in collectives); a pool thread is pinned to the core of the sentron it runs.
             live.incrementAndGet();
+            java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+            unstarted.add(new Pending(id, sentron, taken));
             Runnable task = () -> {
                 onPool.add(Thread.currentThread());
                 try {
+                    if (!taken.compareAndSet(false, true)) {
+                        return; // the calling thread ran it already
+                    }
                     String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
                     stats[id] = sentron.run(pinning);
                 } catch (Throwable e) {
@@ -622,6 +632,23 @@ public final class Machine {
             } finally {
                 if (mine.pinnedLazily()) {
                     Affinity.restore(mask[0]);
+                }
+            }
+            // Sentrons that never wait for one another (no C communication) may run on any thread in any order:
+            // one whose pool thread has not started yet (waking a thread on an idle core took 50-170 µs on the
+            // build VM) is run here instead, so a run on N sentrons never takes longer than on one.
+            if (code.selfContained) {
+                for (Pending p : unstarted) {
+                    if (failure.get() != null || Thread.currentThread().isInterrupted() || !p.taken().compareAndSet(false, true)) {
+                        continue;
+                    }
+                    try {
+                        stats[p.id()] = p.sentron().run("not pinned (run by the calling thread: its pool thread had not started)");
+                    } catch (Throwable e) {
+                        if (failure.compareAndSet(null, e)) {
+                            transport.abort("sentron " + p.id() + " failed");
+                        }
+                    }
                 }
             }
         }

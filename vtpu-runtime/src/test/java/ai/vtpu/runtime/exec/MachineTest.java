@@ -184,6 +184,39 @@ class MachineTest {
         assertArrayEquals(x.data(), both.outputs().get("y").data(), "sentron 1 contributed its zero shard");
     }
 
+    /**
+     * Sentrons that do not communicate may run on any thread: one whose pool thread has not started when the
+     * calling thread finishes its own sentron is run by the calling thread. A one-SIW shard is done long before
+     * a parked pool thread wakes, so over 50 runs the calling thread takes sentron 1 at least once; every run
+     * is correct whichever thread ran it.
+     */
+    @Test
+    void theCallingThreadRunsASentronWhosePoolThreadHasNotStarted() {
+        Program relu = Assembler.assemble("""
+                .tensor x f32[2, 8] @1.1.1/1.1.1/1.1.1 input split=rows
+                .tensor y f32[2, 8] @1.1.1/1.1.1/1.1.2 output split=rows
+                S: CSET P0, x
+                S: GATHER T1, P0, 1 x 8 ^0
+                wait s0 | D: RELU T2, T1 | S: CSET P1, y
+                S: SCATTER T2, P1, 1 x 8
+                """, "relu.siwa").program();
+        HostTensor x = random(2, 8);
+        float[] expected = x.data().clone();
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = Math.max(0, expected[i]);
+        }
+        int byCaller = 0;
+        try (Machine.Session s = Machine.open(relu, Machine.Options.of(2))) {
+            s.set("x", x);
+            for (int run = 0; run < 50; run++) {
+                Machine.Result r = s.run();
+                assertArrayEquals(expected, r.outputs().get("y").data(), "run " + run);
+                byCaller += r.stats().sentrons().get(1).pinning().contains("run by the calling thread") ? 1 : 0;
+            }
+        }
+        assertTrue(byCaller > 0, "the calling thread never ran sentron 1");
+    }
+
     @Test
     void collectivesAreBitIdenticalOnEveryMember() {
         String src = """
