@@ -97,17 +97,21 @@ class KernelsTest {
     @Test
     void everyRowOfAProductHasTheBitsOfThatRowAlone() {
         int k = 70;
-        int n = 40;
-        float[] b = random(k * n, 1);
-        float[] panels = VectorKernels.panels(b, k, n);
-        float[] a = random(14 * k, 1);
-        for (int m = 1; m <= 14; m++) {
-            float[] c = new float[m * n];
-            vec.mma(a, m, k, false, b, k, n, panels, c, true);
-            for (int i = 0; i < m; i++) {
-                float[] alone = new float[n];
-                vec.mma(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 1, k, false, b, k, n, panels, alone, true);
-                assertArrayEquals(alone, java.util.Arrays.copyOfRange(c, i * n, (i + 1) * n), "row " + i + " of " + m);
+        for (int n : new int[] {40, 80, 96}) { // one full panel and a ragged one; two full and a ragged; three full
+            float[] b = random(k * n, 1);
+            float[] panels = VectorKernels.panels(b, k, n);
+            float[] a = random(14 * k, 1);
+            for (int m = 1; m <= 14; m++) {
+                float[] c = new float[m * n];
+                vec.mma(a, m, k, false, b, k, n, panels, c, true);
+                float[] packed = new float[m * n];
+                vec.mma(a, m, k, false, b, k, n, false, packed, true);
+                assertArrayEquals(c, packed, "n=" + n + ", m=" + m + ": with panels and packing B alike");
+                for (int i = 0; i < m; i++) {
+                    float[] alone = new float[n];
+                    vec.mma(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 1, k, false, b, k, n, panels, alone, true);
+                    assertArrayEquals(alone, java.util.Arrays.copyOfRange(c, i * n, (i + 1) * n), "n=" + n + ", row " + i + " of " + m);
+                }
             }
         }
     }
