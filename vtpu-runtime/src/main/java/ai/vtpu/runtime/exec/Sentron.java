@@ -102,6 +102,7 @@ public final class Sentron {
         this.count = count;
         this.code = loaded.code;
         this.plans = loaded.plans;
+        this.measured = loaded.mayRunLong || readOnly == null; // a loaded session's short runs skip the clocks
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles, regs.scratch);
         // A worker thread for the S pipe also prepares gathered tiles for MMA. -Dvtpu.panels=always|never
@@ -133,12 +134,19 @@ public final class Sentron {
         final boolean selfContained;
         /** The largest declared tensor, in bytes: whether the S pipe's gathers stream from beyond the caches. */
         final long largestTensorBytes;
+        /** The program may run {@value Sentron#PIN_AFTER} SIWs or more: it is that long or it branches. */
+        final boolean mayRunLong;
 
         private Code(Siw[] code, Plan[] plans, boolean selfContained, long largestTensorBytes) {
             this.code = code;
             this.plans = plans;
             this.selfContained = selfContained;
             this.largestTensorBytes = largestTensorBytes;
+            boolean branches = false;
+            for (Siw w : code) {
+                branches |= w.c() instanceof CBranch b && b.opcode() != Opcode.HALT;
+            }
+            this.mayRunLong = branches || code.length >= PIN_AFTER;
         }
 
         static Code of(Program program) {
@@ -175,6 +183,12 @@ public final class Sentron {
         return regs;
     }
 
+    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final String SHORT = "not measured: a loaded session's straight-line program of fewer than "
+            + Sentron.PIN_AFTER + " SIWs";
+    /** Whether this run reads the CPU clock and the hardware counters (not for a short straight-line program). */
+    private final boolean measured;
+
     /** Pins the dispatch thread once the run reaches {@link #PIN_AFTER} SIWs; null when not wanted or done. */
     private java.util.function.Supplier<String> lazyPin;
     private String pinned;
@@ -197,17 +211,19 @@ public final class Sentron {
 
     /** Runs the program to its end (or HALT); returns the statistics. */
     public SentronStats run(String pinning) {
-        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS, sThreads); PerfCounters perf = PerfCounters.start()) {
+        // A short program's run takes tens of microseconds; the CPU clock and the counters would add several.
+        java.lang.management.ThreadMXBean mx = measured ? MX : null;
+        try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS, sThreads);
+                PerfCounters perf = measured ? PerfCounters.start() : PerfCounters.skipped(SHORT)) {
             // Timing starts once the pipes exist: wall and CPU time are the program's execution.
-            long cpu0 = mx.getCurrentThreadCpuTime();
+            long cpu0 = measured ? mx.getCurrentThreadCpuTime() : 0;
             long hits0 = ppt.cacheHits();
             long misses0 = ppt.cacheMisses();
             long t0 = System.nanoTime();
             dispatch(s);
             s.drain();
             long wall = System.nanoTime() - t0;
-            long cpu = mx.getCurrentThreadCpuTime() - cpu0;
+            long cpu = measured ? mx.getCurrentThreadCpuTime() - cpu0 : -1;
             long[] hw = perf.elapsed();
             s.close();
             SentronStats.HardwareCounts counts = hw == null

@@ -58,6 +58,15 @@ public final class PerfCounters implements AutoCloseable {
         this.status = openAll();
     }
 
+    private PerfCounters(String status) {
+        this.status = status;
+    }
+
+    /** Counters deliberately not opened, with the reason as their status. */
+    public static PerfCounters skipped(String why) {
+        return new PerfCounters(why);
+    }
+
     /** Opens the four counters for the calling thread and starts counting. */
     public static PerfCounters start() {
         PerfCounters p = new PerfCounters();

@@ -19,7 +19,7 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
      * measured in the same run ({@link ClockProbe}); the figure is labelled as derived from it.
      */
     public double flopPerCycle(double clockGHz) {
-        double cycles = total(SentronStats::dCpuNanos) * clockGHz;
+        double cycles = total(s -> Math.max(0, s.dCpuNanos())) * clockGHz; // -1: not measured
         return cycles == 0 ? 0 : total(SentronStats::flops) / cycles;
     }
 
@@ -46,15 +46,20 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
                 "sentron", "SIWs", "D ops", "S ops", "C ops", "FLOPs", "S bytes", "C bytes", "PPT hit", "D stall ms",
                 "S busy ms", "C ms", "wall ms", "D cpu ms"));
         for (SentronStats s : sentrons) {
-            sb.append(String.format(Locale.ROOT, "%-8d %9d %8d %8d %8d %12d %11d %10d %7.1f%% %10.2f %9.2f %9.2f %9.2f %9.2f%n",
+            sb.append(String.format(Locale.ROOT, "%-8d %9d %8d %8d %8d %12d %11d %10d %7.1f%% %10.2f %9.2f %9.2f %9.2f %9s%n",
                     s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(),
                     100 * s.pptHitRate(), (s.dStallNanos() + s.dIssueStallNanos()) / 1e6, s.sBusyNanos() / 1e6,
-                    s.cNanos() / 1e6, s.wallNanos() / 1e6, s.dCpuNanos() / 1e6));
+                    s.cNanos() / 1e6, s.wallNanos() / 1e6,
+                    s.dCpuNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", s.dCpuNanos() / 1e6)));
         }
         sb.append(String.format(Locale.ROOT, "wall %.3f ms, %.2f GFLOP/s of D-op FLOPs (tile shapes, zero padding of edge tiles included)%n", wallNanos / 1e6, gflops()));
-        sb.append(String.format(Locale.ROOT,
-                "FLOP per cycle (derived: FLOPs / (D-thread CPU time x %.2f GHz clock measured in this run)): %.2f of 64 peak%n",
-                clockGHz, flopPerCycle(clockGHz)));
+        if (total(s -> Math.max(0, s.dCpuNanos())) == 0) {
+            sb.append("FLOP per cycle: not derived (no D-thread CPU time was measured in this run)\n");
+        } else {
+            sb.append(String.format(Locale.ROOT,
+                    "FLOP per cycle (derived: FLOPs / (D-thread CPU time x %.2f GHz clock measured in this run)): %.2f of 64 peak%n",
+                    clockGHz, flopPerCycle(clockGHz)));
+        }
         sb.append("hardware counters: ").append(hw).append('\n');
         for (SentronStats s : sentrons) {
             sb.append("sentron ").append(s.sentron()).append(": ").append(s.pinning()).append('\n');

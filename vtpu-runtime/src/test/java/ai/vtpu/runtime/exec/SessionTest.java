@@ -146,6 +146,27 @@ class SessionTest {
         }
     }
 
+    /** A loaded session does not read the CPU clock or the counters for a short straight-line program; one run does. */
+    @Test
+    void aSessionSkipsTheClocksOfAShortStraightLineProgram() {
+        Program p = Assembler.assemble("""
+                .tensor x f32[1, 8] @1.1.1/1.1.1/1.1.1 input
+                .tensor y f32[1, 8] @1.1.1/1.1.1/1.1.2 output
+                S: CSET P0, x
+                S: GATHER T1, P0, 1 x 8 ^0
+                wait s0 | D: RELU T2, T1 | S: CSET P1, y
+                S: SCATTER T2, P1, 1 x 8
+                """, "short.siwa").program();
+        HostTensor x = random(60, 1, 8);
+        try (Machine.Session s = Machine.open(p, Machine.Options.of(1))) {
+            s.set("x", x);
+            var stats = s.run().stats().sentrons().get(0);
+            assertTrue(stats.dCpuNanos() == -1 && stats.hw().status().startsWith("not measured"), stats.toString());
+        }
+        var once = Machine.run(p, java.util.Map.of("x", x), Machine.Options.of(1)).stats().sentrons().get(0);
+        assertTrue(once.dCpuNanos() >= 0 && !once.hw().status().startsWith("not measured"), once.toString());
+    }
+
     @Test
     void aMissingInputAndAClosedSessionAreClearErrors() {
         Program mlp = MachineTest.example("mlp.siwa");
