@@ -237,8 +237,9 @@ class CompileAndRunTest {
 
     /**
      * A batch of one sequence on several sentrons: a graph that works row by row (an RMS norm and a gated MLP,
-     * a residual) divides the rows of every page (split=rows), so every sentron has work; one with attention
-     * (which needs every row of k and v) keeps dividing the batch (split=pages).
+     * a residual) divides the rows of every page (split=rows), so every sentron has work; in attention, k and
+     * v (needed whole by every row) are all-gathered. A graph that mixes rows otherwise (a reduction that drops
+     * the last axis) keeps dividing the batch (split=pages).
      */
     @ParameterizedTest
     @CsvSource({"2, 1", "2, 3", "3, 3"})
@@ -273,11 +274,16 @@ class CompileAndRunTest {
                 output p
                 """, "att.ir");
         compareAtTier(attention, opt, 2e-4, sentrons);
-        assertTrue(Compiler.compile(attention, opt, sentrons).assembly().contains("input split=pages"));
+        String att = Compiler.compile(attention, opt, sentrons).assembly();
+        assertTrue(att.contains("input split=rows") && att.contains("ALLGATHER"), att);
+        Graph mixing = IrParser.parse("graph m\ninput x: f32[1, 16, 32] split=rows\nr = reduce_mean(x, keepdims=false)\n"
+                + "output r\n", "m.ir");
+        compareAtTier(mixing, opt, 2e-4, sentrons);
+        assertTrue(Compiler.compile(mixing, opt, sentrons).assembly().contains("input split=pages"));
         // One split input with a batch of one broadcast over another's batch: divided by the batch it would not
         // line up (refused); divided by rows it does.
         Graph broadcast = IrParser.parse("graph b\ninput x: f32[4, 8, 8] split=rows\ninput y: f32[1, 8, 8] split=rows\n"
-                + "z = add(x, y)\noutput z\n", "b.ir");
+                + "z = add(x, y)\nw = matmul(x, y)\noutput z, w\n", "b.ir");
         compareAtTier(broadcast, opt, 2e-4, sentrons);
     }
 
@@ -287,7 +293,6 @@ class CompileAndRunTest {
         "input x: f32[4, 8, 8] split=rows\ninput y: f32[4, 8, 8]\nz = add(x, y)",
         "input x: f32[4, 4, 4] split=rows\nm = reduce_mean(x, keepdims=false)\nz = add(x, m)",
         "input x: f32[4, 8] split=rows\ninput y: f32[1, 4, 8]\nz = add(y, x)",
-        "input x: f32[4, 8, 8] split=rows\ninput w: f32[1, 8, 8] split=rows\nz = matmul(x, w)",
         "input a: f32[8, 8] split=rows\ninput b: f32[1, 8, 8]\nz = matmul(a, b)",
         "input q: f32[2, 2, 4, 8] split=rows\ninput k: f32[2, 8, 4] split=rows\nz = matmul(q, k)",
         "input a: f32[8, 8]\ninput b: f32[4, 8, 8] split=rows\nz = matmul(a, b)",

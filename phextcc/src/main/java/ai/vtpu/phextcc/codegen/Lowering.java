@@ -351,6 +351,9 @@ final class Lowering {
                     List<String> ins = new ArrayList<>();
                     for (int i = 0; i < n.inputs().size(); i++) {
                         String in = n.inputs().get(i);
+                        if (n.op() == OpKind.MATMUL && i == 1) {
+                            in = gathered.getOrDefault(in, in); // a split right operand is read from its all-gathered copy
+                        }
                         // The scale and bias of a norm are rows, not batched operands.
                         boolean row = (n.op() == OpKind.LAYER_NORM || n.op() == OpKind.RMS_NORM) && i > 0;
                         ins.add(row ? flatRow(in) : operand(in, out, p));

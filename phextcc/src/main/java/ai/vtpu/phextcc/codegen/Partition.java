@@ -71,7 +71,8 @@ final class Partition {
     /**
      * Every split value divided along its row axis (the second-to-last); allowed only for nodes that work
      * row by row: elementwise ops, activations, softmax and norms over the last axis, reductions over it that
-     * keep it, and matmuls whose split operand is the left one. An operand that is not split must not span the
+     * keep it, and matmuls whose left operand is split. A split right operand of one page (attention's k and
+     * v) is all-gathered into a whole copy on every sentron. An operand that is not split must not span the
      * rows (a bias row, a scale, a weight matrix as the right operand).
      */
     static Result byPageRows(Graph g, int sentrons) {
@@ -84,9 +85,17 @@ final class Partition {
                 continue;
             }
             TensorType out = n.type();
+            boolean matmul = n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM;
+            String right = matmul ? n.inputs().get(1) : null;
+            if (matmul && r.split.contains(right) && r.split.contains(n.inputs().get(0)) && !n.flag("transpose_a")
+                    && onePage(g.type(right))) {
+                // Attention's k and v: every sentron needs all their rows, so they are all-gathered (ALLGATHER)
+                // into a whole copy, as a split right operand is when the batch is divided.
+                r.gathered.putIfAbsent(right, right + "__all");
+            }
             boolean ok = out.rank() >= 2 && switch (n.op()) {
-                case MATMUL, GEMM -> r.split.contains(n.inputs().get(0)) && !r.split.contains(n.inputs().get(1))
-                        && !n.flag("transpose_a") && g.type(n.inputs().get(1)).rank() == 2;
+                case MATMUL, GEMM -> r.split.contains(n.inputs().get(0)) && (!r.split.contains(right) || r.gathered.containsKey(right))
+                        && !n.flag("transpose_a") && (g.type(right).rank() == 2 || r.gathered.containsKey(right));
                 case ADD, SUB, MUL, DIV, POW, MAX, MIN, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG,
                      SOFTMAX, LAYER_NORM, RMS_NORM -> true;
                 case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> out.rank() == g.type(n.inputs().get(0)).rank();
@@ -95,7 +104,10 @@ final class Partition {
             for (int i = 0; i < n.inputs().size() && ok; i++) {
                 String in = n.inputs().get(i);
                 TensorType t = g.type(in);
-                boolean rightOperand = (n.op() == OpKind.MATMUL || n.op() == OpKind.GEMM) && i == 1;
+                boolean rightOperand = matmul && i == 1;
+                if (rightOperand && r.gathered.containsKey(in)) {
+                    continue; // read whole, from its all-gathered copy
+                }
                 if (r.split.contains(in)) {
                     ok = t.rank() == out.rank() && t.dim(-2) == out.dim(-2);
                 } else if (!rightOperand && t.rank() >= 2 && t.dim(-2) > 1) {
@@ -114,6 +126,11 @@ final class Partition {
             r.local.put(n.name(), localRows(n.type(), r.split.contains(n.name()), sentrons));
         }
         return r;
+    }
+
+    /** A matrix, or a batch of one matrix: one page, which ALLGATHER can stack from the sentrons' rows. */
+    private static boolean onePage(TensorType t) {
+        return t.rank() >= 2 && t.elements() == (long) t.dim(-2) * t.dim(-1);
     }
 
     private static TensorType localRows(TensorType t, boolean split, int sentrons) {
