@@ -120,10 +120,10 @@ final class Partition {
             r.split.add(n.name());
         }
         for (String in : g.inputs().keySet()) {
-            r.local.put(in, localRows(g.inputs().get(in), r.split.contains(in), sentrons));
+            r.local.put(in, local(g.inputs().get(in), r.split.contains(in), sentrons, true));
         }
         for (Node n : g.nodes()) {
-            r.local.put(n.name(), localRows(n.type(), r.split.contains(n.name()), sentrons));
+            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons, true));
         }
         return r;
     }
@@ -133,14 +133,6 @@ final class Partition {
         return t.rank() >= 2 && t.elements() == (long) t.dim(-2) * t.dim(-1);
     }
 
-    private static TensorType localRows(TensorType t, boolean split, int sentrons) {
-        if (!split) {
-            return t;
-        }
-        List<Integer> s = new ArrayList<>(t.shape());
-        s.set(t.rank() - 2, Math.max(1, (t.dim(-2) + sentrons - 1) / sentrons));
-        return new TensorType(t.dtype(), s);
-    }
 
     static Result of(Graph g, int sentrons) {
         Result r = new Result();
@@ -227,20 +219,22 @@ final class Partition {
             r.split.add(n.name());
         }
         for (String in : g.inputs().keySet()) {
-            r.local.put(in, local(g.inputs().get(in), r.split.contains(in), sentrons));
+            r.local.put(in, local(g.inputs().get(in), r.split.contains(in), sentrons, false));
         }
         for (Node n : g.nodes()) {
-            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons));
+            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons, false));
         }
         return r;
     }
 
-    private static TensorType local(TensorType t, boolean split, int sentrons) {
+    /** One sentron's share of a split value: ⌈d/N⌉ of its first axis, or of its rows ({@code pageRows}). */
+    private static TensorType local(TensorType t, boolean split, int sentrons, boolean pageRows) {
         if (!split) {
             return t;
         }
+        int axis = pageRows ? t.rank() - 2 : 0;
         List<Integer> s = new ArrayList<>(t.shape());
-        s.set(0, Math.max(1, (t.dim(0) + sentrons - 1) / sentrons));
+        s.set(axis, Math.max(1, (t.dim(axis) + sentrons - 1) / sentrons));
         return new TensorType(t.dtype(), s);
     }
 }
