@@ -15,12 +15,13 @@ import java.util.concurrent.locks.LockSupport;
  * The transport between sentrons of one host: lock-free queues per (sender, receiver, channel) for
  * SEND/RECV, and per-group exchange slots with a barrier for the collectives. Collectives combine the
  * members' values in rank order on every member, so results are bit-identical. The barrier spins for
- * {@value #SPIN_NANOS} ns before it parks: the members are sentrons of one running program on cores of their
- * own, and waking a parked thread took tens of microseconds on the build VM (a lock-based barrier made every
- * collective cost about 30 µs).
+ * {@value #SPIN_NANOS} ns before it parks when the group has no more members than the host has cores: the
+ * members are sentrons of one running program on cores of their own, and waking a parked thread took tens
+ * of microseconds on the build VM (a lock-based barrier made every collective cost about 30 µs).
  */
 public final class LocalTransport implements Transport {
     static final long SPIN_NANOS = 50_000;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
     private final long timeoutNanos;
     private final Map<Long, ConcurrentLinkedQueue<Message>> channels = new ConcurrentHashMap<>();
     private final Map<Integer, GroupState> groups = new ConcurrentHashMap<>();
@@ -115,6 +116,9 @@ public final class LocalTransport implements Transport {
         long start = System.nanoTime();
         Thread me = Thread.currentThread();
         boolean registered = false;
+        // Spinning pays only while every member has a core; with more members than cores it would hold the core
+        // a late member needs.
+        long spin = g.size <= CORES ? SPIN_NANOS : 0;
         try {
             while (g.generation == gen) {
                 checkAborted();
@@ -126,7 +130,7 @@ public final class LocalTransport implements Transport {
                 if (me.isInterrupted()) {
                     throw new VtpuRuntimeException(what + " on group " + group + " was interrupted");
                 }
-                if (waited < SPIN_NANOS) {
+                if (waited < spin) {
                     Thread.onSpinWait();
                 } else if (!registered) {
                     g.parked.add(me); // then look at the generation again before parking
