@@ -276,6 +276,11 @@ class CompileAndRunTest {
         compareAtTier(attention, opt, 2e-4, sentrons);
         String att = Compiler.compile(attention, opt, sentrons).assembly();
         assertTrue(att.contains("input split=rows") && att.contains("ALLGATHER"), att);
+        // A sequence too long to all-gather in one tile (more than 256 rows) keeps the batch partition too.
+        Graph longSequence = IrParser.parse("graph l\ninput x: f32[1, 300, 16] split=rows\ns = matmul(x, x, transpose_b=true)\n"
+                + "output s\n", "l.ir");
+        compareAtTier(longSequence, opt, 2e-4, sentrons);
+        assertTrue(Compiler.compile(longSequence, opt, sentrons).assembly().contains("input split=pages"));
         Graph mixing = IrParser.parse("graph m\ninput x: f32[1, 16, 32] split=rows\nr = reduce_mean(x, keepdims=false)\n"
                 + "output r\n", "m.ir");
         compareAtTier(mixing, opt, 2e-4, sentrons);

@@ -90,7 +90,11 @@ final class Partition {
             if (matmul && r.split.contains(right) && r.split.contains(n.inputs().get(0)) && !n.flag("transpose_a")
                     && onePage(g.type(right))) {
                 // Attention's k and v: every sentron needs all their rows, so they are all-gathered (ALLGATHER)
-                // into a whole copy, as a split right operand is when the batch is divided.
+                // into a whole copy, as a split right operand is when the batch is divided; one tile at most.
+                int rows = g.type(right).dim(-2);
+                if ((rows + sentrons - 1) / sentrons * sentrons > Lowering.TILE) {
+                    throw new CompileException(n.where() + ": all-gathering " + right + " would take more than one tile");
+                }
                 r.gathered.putIfAbsent(right, right + "__all");
             }
             boolean ok = out.rank() >= 2 && switch (n.op()) {

@@ -129,6 +129,8 @@ public final class Machine {
         private final Sentron.Code code;
         /** Sentrons with nothing to do in any run (see {@link Machine#idle}): not run at all. */
         private final boolean[] idle;
+        /** The wall time of the previous run, or -1. */
+        private long lastWall = -1;
         private boolean closed;
 
         private Session(Program program, Options options, boolean oneShot) {
@@ -203,8 +205,13 @@ public final class Machine {
                 }
             }
             long clock0 = System.nanoTime();
-            List<SentronStats> stats = execute(program, code, idle, options, tables, registers, kernels, threads, sThreads, readOnly);
+            // A session whose runs are short (a batch-1 model: tens of µs) does not read the CPU clock and the
+            // counters: 5-8 µs a run. The first run and every run after one of 200 µs or more do.
+            boolean measure = readOnly == null || lastWall < 0 || lastWall >= 200_000;
+            List<SentronStats> stats = execute(program, code, idle, options, tables, registers, kernels, threads, sThreads, readOnly,
+                    measure);
             long wall = System.nanoTime() - clock0;
+            lastWall = wall;
             if (readOnly != null) {
                 readOnly.runDone();
             }
@@ -537,7 +544,8 @@ public final class Machine {
                                               List<PhextPageTable> tables,
                                               List<Registers> registers, List<Kernels> kernels,
                                               java.util.concurrent.ExecutorService pool,
-                                              java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
+                                              java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly,
+                                              boolean measure) {
         int n = options.sentrons();
         Transport transport = options.transport() != null ? options.transport() : new LocalTransport(options.timeoutMillis());
         SentronStats[] stats = new SentronStats[n];
@@ -568,7 +576,7 @@ public final class Machine {
             Sentron sentron;
             try {
                 sentron = new Sentron(id, n, code, program, tables.get(s), kernels.get(s), transport, registers.get(s), sThreads,
-                        readOnly);
+                        readOnly, measure);
             } catch (RuntimeException e) {
                 // Those already started would wait for this one in their first collective: stop them.
                 failure.compareAndSet(null, e);
@@ -586,11 +594,11 @@ public final class Machine {
             java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
             unstarted.add(new Pending(id, sentron, taken));
             Runnable task = () -> {
+                if (!taken.compareAndSet(false, true)) {
+                    return; // the calling thread took it (ran or dropped it) and counted it out
+                }
                 onPool.add(Thread.currentThread());
                 try {
-                    if (!taken.compareAndSet(false, true)) {
-                        return; // the calling thread ran it already
-                    }
                     String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
                     stats[id] = sentron.run(pinning);
                 } catch (Throwable e) {
@@ -609,7 +617,9 @@ public final class Machine {
             try {
                 pool.execute(task);
             } catch (java.util.concurrent.RejectedExecutionException e) { // the session is being closed
-                live.decrementAndGet();
+                if (taken.compareAndSet(false, true)) {
+                    live.decrementAndGet();
+                }
                 failure.compareAndSet(null, new VtpuRuntimeException("the session is closed"));
                 transport.abort("the session is closed");
                 break;
@@ -634,22 +644,26 @@ public final class Machine {
                     Affinity.restore(mask[0]);
                 }
             }
-            // Sentrons that never wait for one another (no C communication) may run on any thread in any order:
-            // one whose pool thread has not started yet (waking a thread on an idle core took 50-170 µs on the
-            // build VM) is run here instead, so a run on N sentrons never takes longer than on one.
-            if (code.selfContained) {
-                for (Pending p : unstarted) {
-                    if (failure.get() != null || Thread.currentThread().isInterrupted() || !p.taken().compareAndSet(false, true)) {
-                        continue;
-                    }
-                    try {
-                        stats[p.id()] = p.sentron().run("not pinned (run by the calling thread: its pool thread had not started)");
-                    } catch (Throwable e) {
-                        if (failure.compareAndSet(null, e)) {
-                            transport.abort("sentron " + p.id() + " failed");
-                        }
-                    }
+        }
+        // Sentrons that never wait for one another (no C communication) may run on any thread in any order: one
+        // whose pool thread has not started yet (waking a thread on an idle core took 50-170 µs on the build VM)
+        // is run here instead, so a run on N sentrons never takes longer than on one. After a failure or an
+        // interrupt, those not started are dropped instead, whatever the program.
+        for (Pending p : unstarted) {
+            boolean stop = failure.get() != null || Thread.currentThread().isInterrupted();
+            if (!(code.selfContained || stop) || !p.taken().compareAndSet(false, true)) {
+                continue; // its pool thread has it (and counts it out)
+            }
+            try {
+                if (!stop) {
+                    stats[p.id()] = p.sentron().run("not pinned (run by the calling thread: its pool thread had not started)");
                 }
+            } catch (Throwable e) {
+                if (failure.compareAndSet(null, e)) {
+                    transport.abort("sentron " + p.id() + " failed");
+                }
+            } finally {
+                live.decrementAndGet(); // only this thread waits on the count
             }
         }
         boolean interrupted = Thread.currentThread().isInterrupted();

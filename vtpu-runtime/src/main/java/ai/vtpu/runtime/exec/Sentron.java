@@ -64,7 +64,7 @@ public final class Sentron {
     private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
-        this(id, count, Code.of(program), program, ppt, kernels, transport, new Registers(), null, null);
+        this(id, count, Code.of(program), program, ppt, kernels, transport, new Registers(), null, null, true);
     }
 
     /** Tensors from this size on stream through the S pipe from beyond the caches: its own thread then pays. */
@@ -92,9 +92,10 @@ public final class Sentron {
      * @param sThreads where the S pipe's worker runs (a session's threads, kept between runs); null starts one
      * @param readOnly tiles of read-only pages kept between runs (a session's, shared by its sentrons), or null for a
      *     one-shot run, which keeps nothing
+     * @param measure read the dispatch thread's CPU clock and the hardware counters
      */
     Sentron(int id, int count, Code loaded, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
-            java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly) {
+            java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly, boolean measure) {
         this.sThreads = sThreads;
         regs.reset();
         this.regs = regs;
@@ -102,7 +103,7 @@ public final class Sentron {
         this.count = count;
         this.code = loaded.code;
         this.plans = loaded.plans;
-        this.measured = loaded.mayRunLong || readOnly == null; // a loaded session's short runs skip the clocks
+        this.measured = measure;
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles, regs.scratch);
         // A worker thread for the S pipe also prepares gathered tiles for MMA. -Dvtpu.panels=always|never
@@ -134,19 +135,12 @@ public final class Sentron {
         final boolean selfContained;
         /** The largest declared tensor, in bytes: whether the S pipe's gathers stream from beyond the caches. */
         final long largestTensorBytes;
-        /** The program may run {@value Sentron#PIN_AFTER} SIWs or more: it is that long or it branches. */
-        final boolean mayRunLong;
 
         private Code(Siw[] code, Plan[] plans, boolean selfContained, long largestTensorBytes) {
             this.code = code;
             this.plans = plans;
             this.selfContained = selfContained;
             this.largestTensorBytes = largestTensorBytes;
-            boolean branches = false;
-            for (Siw w : code) {
-                branches |= w.c() instanceof CBranch b && b.opcode() != Opcode.HALT;
-            }
-            this.mayRunLong = branches || code.length >= PIN_AFTER;
         }
 
         static Code of(Program program) {
@@ -184,9 +178,8 @@ public final class Sentron {
     }
 
     private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
-    private static final String SHORT = "not measured: a loaded session's straight-line program of fewer than "
-            + Sentron.PIN_AFTER + " SIWs";
-    /** Whether this run reads the CPU clock and the hardware counters (not for a short straight-line program). */
+    private static final String SHORT = "not measured: the session's previous run took under 200 µs";
+    /** Whether this run reads the CPU clock and the hardware counters (not in a session whose runs are short). */
     private final boolean measured;
 
     /** Pins the dispatch thread once the run reaches {@link #PIN_AFTER} SIWs; null when not wanted or done. */

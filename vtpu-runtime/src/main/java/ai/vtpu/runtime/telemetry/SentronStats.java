@@ -6,8 +6,8 @@ package ai.vtpu.runtime.telemetry;
  * time the D pipe stalled on waits for S (and on a full S queue), time the S worker was busy, time the
  * dispatch thread spent in C ops (they complete at issue, so this is the C pipe's stall), time spent
  * executing D ops (so that wall minus it is the dispatch and stall overhead), and wall and
- * CPU time. In a loaded session, CPU time and hardware counts are -1 for a run of a straight-line program
- * shorter than 1024 SIWs: reading them would cost several microseconds of a run that takes tens.
+ * CPU time. In a loaded session, CPU time and hardware counts are -1 for a run that follows a run of under
+ * 200 µs: reading them would cost several microseconds of a run that takes tens.
  */
 public record SentronStats(int sentron, long siws, long dOps, long sOps, long cOps, long flops, long sBytes,
                            long cBytes, long prefetchBytes, long pptHits, long pptMisses, long dStallNanos,
