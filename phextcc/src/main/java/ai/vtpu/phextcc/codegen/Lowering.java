@@ -206,10 +206,9 @@ final class Lowering {
         if (rotate && total > 0) {
             // The first step's A tile may still be in an operand register from an earlier node (x for q, k and v
             // of attention): start the rotation on that register, so it is not gathered again.
-            int[] o0 = outTiles.get(0);
-            boolean inT1 = tA ? e.holds(1, a, 0, o0[0], tk, tm) : e.holds(1, a, o0[0], 0, tm, tk);
-            boolean inT3 = tA ? e.holds(3, a, 0, o0[0], tk, tm) : e.holds(3, a, o0[0], 0, tm, tk);
-            if (inT3 && stepParity % 2 == 0 || inT1 && stepParity % 2 == 1) {
+            int row0 = outTiles.get(0)[0];
+            java.util.function.IntPredicate holdsA = t -> tA ? e.holds(t, a, 0, row0, tk, tm) : e.holds(t, a, row0, 0, tm, tk);
+            if (holdsA.test(3) && stepParity % 2 == 0 || holdsA.test(1) && stepParity % 2 == 1) {
                 stepParity++;
             }
         }

@@ -123,13 +123,7 @@ final class Partition {
             }
             r.split.add(n.name());
         }
-        for (String in : g.inputs().keySet()) {
-            r.local.put(in, local(g.inputs().get(in), r.split.contains(in), sentrons, true));
-        }
-        for (Node n : g.nodes()) {
-            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons, true));
-        }
-        return r;
+        return withLocalTypes(r, g, sentrons);
     }
 
     /** A matrix, or a batch of one matrix: one page, which ALLGATHER can stack from the sentrons' rows. */
@@ -222,11 +216,14 @@ final class Partition {
             }
             r.split.add(n.name());
         }
-        for (String in : g.inputs().keySet()) {
-            r.local.put(in, local(g.inputs().get(in), r.split.contains(in), sentrons, false));
-        }
+        return withLocalTypes(r, g, sentrons);
+    }
+
+    /** Every value's type as one sentron sees it. */
+    private static Result withLocalTypes(Result r, Graph g, int sentrons) {
+        g.inputs().forEach((in, t) -> r.local.put(in, local(t, r.split.contains(in), sentrons, r.byPageRows)));
         for (Node n : g.nodes()) {
-            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons, false));
+            r.local.put(n.name(), local(n.type(), r.split.contains(n.name()), sentrons, r.byPageRows));
         }
         return r;
     }

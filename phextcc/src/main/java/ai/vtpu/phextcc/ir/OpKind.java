@@ -13,8 +13,8 @@ import java.util.Set;
  * its shape inference (docs/IR.md lists the semantics).
  */
 public enum OpKind {
-    MATMUL(2, 3, Set.of("transpose_a", "transpose_b", "activation", "epilogue")),
-    GEMM(3, 4, Set.of("transpose_a", "transpose_b", "activation", "epilogue")),
+    MATMUL(2, 2, Set.of("transpose_a", "transpose_b", "activation", "epilogue")),
+    GEMM(3, 3, Set.of("transpose_a", "transpose_b", "activation", "epilogue")),
     ADD(2, 2, Set.of()),
     SUB(2, 2, Set.of()),
     MUL(2, 2, Set.of()),
@@ -95,16 +95,13 @@ public enum OpKind {
 
     /** Checks arity and attributes and infers the output type. */
     public TensorType infer(List<TensorType> in, Map<String, Object> a, String where) {
-        int min = minInputs;
-        int max = maxInputs;
-        boolean epilogue = a.containsKey("epilogue");
-        if (this == MATMUL || this == GEMM) { // the epilogue's operand comes last, after the operands (and the bias)
-            min = max = minInputs + (epilogue ? 1 : 0);
-        }
+        // A matmul's epilogue takes one more input, after the operands (and the bias).
+        int extra = (this == MATMUL || this == GEMM) && a.containsKey("epilogue") ? 1 : 0;
+        int min = minInputs + extra;
+        int max = maxInputs + extra;
         if (in.size() < min || in.size() > max) {
             throw bad(where, "takes " + (min == max ? Integer.toString(min) : min + ".." + max) + " inputs"
-                    + (epilogue && (this == MATMUL || this == GEMM) ? " (the last one is the epilogue's operand)" : "")
-                    + ", got " + in.size());
+                    + (extra > 0 ? " (the last one is the epilogue's operand)" : "") + ", got " + in.size());
         }
         for (String k : a.keySet()) {
             if (!attrs.contains(k)) {

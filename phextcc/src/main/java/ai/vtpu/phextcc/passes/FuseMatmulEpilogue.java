@@ -80,10 +80,9 @@ public final class FuseMatmulEpilogue implements Pass {
         if (fused == null) {
             return g;
         }
-        Node gone = producer;
         List<Node> nodes = new ArrayList<>();
         for (Node m : g.nodes()) {
-            if (m == gone) {
+            if (m == producer) {
                 continue;
             }
             nodes.add(m == n ? fused : m);

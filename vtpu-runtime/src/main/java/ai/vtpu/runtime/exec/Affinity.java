@@ -12,6 +12,8 @@ import java.util.Optional;
 final class Affinity {
     private static final MethodHandle SETAFFINITY = lookup("sched_setaffinity");
     private static final MethodHandle GETAFFINITY = lookup("sched_getaffinity");
+    /** A cpu_set_t of 1024 CPUs. */
+    private static final int MASK_BYTES = 128;
 
     private Affinity() {
     }
@@ -33,8 +35,8 @@ final class Affinity {
             return null;
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mask = arena.allocate(128);
-            int rc = (int) GETAFFINITY.invokeExact(0, 128L, mask);
+            MemorySegment mask = arena.allocate(MASK_BYTES);
+            int rc = (int) GETAFFINITY.invokeExact(0, (long) MASK_BYTES, mask);
             return rc == 0 ? mask.toArray(ValueLayout.JAVA_BYTE) : null;
         } catch (Throwable e) {
             return null;
@@ -49,14 +51,13 @@ final class Affinity {
         if (SETAFFINITY == null) {
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mask = arena.allocate(128);
-            if (saved != null) {
-                MemorySegment.copy(saved, 0, mask, ValueLayout.JAVA_BYTE, 0, 128);
-            } else {
-                mask.fill((byte) 0xFF);
-            }
-            int rc = (int) SETAFFINITY.invokeExact(0, 128L, mask);
+        byte[] mask = saved;
+        if (mask == null) {
+            mask = new byte[MASK_BYTES];
+            java.util.Arrays.fill(mask, (byte) 0xFF);
+        }
+        try {
+            set(mask);
         } catch (Throwable e) {
             // staying pinned is harmless, only slower
         }
@@ -67,13 +68,19 @@ final class Affinity {
         if (SETAFFINITY == null) {
             return "not pinned: sched_setaffinity is not available on this OS";
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mask = arena.allocate(128);
-            mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
-            int rc = (int) SETAFFINITY.invokeExact(0, 128L, mask);
-            return rc == 0 ? "cpu " + cpu : "not pinned: sched_setaffinity refused cpu " + cpu;
+        byte[] mask = new byte[MASK_BYTES];
+        mask[cpu / 8] = (byte) (1 << (cpu % 8));
+        try {
+            return set(mask) == 0 ? "cpu " + cpu : "not pinned: sched_setaffinity refused cpu " + cpu;
         } catch (Throwable e) {
             return "not pinned: " + e.getMessage();
+        }
+    }
+
+    /** sched_setaffinity(2) of the calling thread; its return code. */
+    private static int set(byte[] mask) throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) SETAFFINITY.invokeExact(0, (long) MASK_BYTES, arena.allocateFrom(ValueLayout.JAVA_BYTE, mask));
         }
     }
 }

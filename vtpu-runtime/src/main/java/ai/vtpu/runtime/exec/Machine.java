@@ -137,7 +137,7 @@ public final class Machine {
             this.program = program;
             this.options = options;
             this.readOnly = oneShot ? null : new ReadOnlyTiles();
-            this.code = Sentron.Code.of(program);
+            this.code = Sentron.Code.of(program, options.sentrons());
             this.idle = new boolean[options.sentrons()];
             for (int s = 0; s < idle.length; s++) {
                 idle[s] = idle(program, code, options.sentrons(), s);
@@ -536,6 +536,13 @@ public final class Machine {
         return divided;
     }
 
+    /** The first failure of a run is the one reported; the other sentrons are stopped rather than left to time out. */
+    private static void fail(AtomicReference<Throwable> failure, Transport transport, Throwable e, String why) {
+        if (failure.compareAndSet(null, e)) {
+            transport.abort(why);
+        }
+    }
+
     /** A sentron handed to the pool; whichever thread sets {@code taken} first runs it. */
     private record Pending(int id, Sentron sentron, java.util.concurrent.atomic.AtomicBoolean taken) {
     }
@@ -567,9 +574,7 @@ public final class Machine {
                 continue;
             }
             if (idle[s]) {
-                stats[s] = new SentronStats(s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        "idle: its shard of every divided tensor is empty, so it was not run",
-                        new SentronStats.HardwareCounts("not run", -1, -1, -1, -1));
+                stats[s] = SentronStats.notRun(s, "idle: its shard of every divided tensor is empty, so it was not run");
                 continue;
             }
             int id = s;
@@ -579,8 +584,7 @@ public final class Machine {
                         readOnly, measure);
             } catch (RuntimeException e) {
                 // Those already started would wait for this one in their first collective: stop them.
-                failure.compareAndSet(null, e);
-                transport.abort("sentron " + id + " could not be set up");
+                fail(failure, transport, e, "sentron " + id + " could not be set up");
                 break;
             }
             if (mine == null) {
@@ -602,10 +606,7 @@ public final class Machine {
                     String pinning = options.pin() ? Affinity.pin(id % cpus) : "not pinned (disabled)";
                     stats[id] = sentron.run(pinning);
                 } catch (Throwable e) {
-                    // The first failure is the one reported; the others are stopped rather than left to time out.
-                    if (failure.compareAndSet(null, e)) {
-                        transport.abort("sentron " + id + " failed");
-                    }
+                    fail(failure, transport, e, "sentron " + id + " failed");
                 } finally {
                     onPool.remove(Thread.currentThread());
                     synchronized (stopped) {
@@ -620,8 +621,7 @@ public final class Machine {
                 if (taken.compareAndSet(false, true)) {
                     live.decrementAndGet();
                 }
-                failure.compareAndSet(null, new VtpuRuntimeException("the session is closed"));
-                transport.abort("the session is closed");
+                fail(failure, transport, new VtpuRuntimeException("the session is closed"), "the session is closed");
                 break;
             }
         }
@@ -636,9 +636,7 @@ public final class Machine {
                         })
                         : mine.run("not pinned (disabled)");
             } catch (Throwable e) {
-                if (failure.compareAndSet(null, e)) {
-                    transport.abort("sentron " + mineId + " failed");
-                }
+                fail(failure, transport, e, "sentron " + mineId + " failed");
             } finally {
                 if (mine.pinnedLazily()) {
                     Affinity.restore(mask[0]);
@@ -659,28 +657,28 @@ public final class Machine {
                     stats[p.id()] = p.sentron().run("not pinned (run by the calling thread: its pool thread had not started)");
                 }
             } catch (Throwable e) {
-                if (failure.compareAndSet(null, e)) {
-                    transport.abort("sentron " + p.id() + " failed");
-                }
+                fail(failure, transport, e, "sentron " + p.id() + " failed");
             } finally {
                 live.decrementAndGet(); // only this thread waits on the count
             }
         }
+        // A sentron checks for an interrupt every 1024 SIWs (the pool clears the flag after its task); one
+        // waiting in a C op is stopped by the abort.
+        Runnable stopPool = () -> {
+            transport.abort("interrupted");
+            onPool.forEach(Thread::interrupt);
+        };
         boolean interrupted = Thread.currentThread().isInterrupted();
         if (interrupted) {
-            // The caller was interrupted (while its sentron ran, or before): the others stop too.
-            transport.abort("interrupted");
-            onPool.forEach(Thread::interrupt); // a sentron checks every 1024 SIWs; the pool clears the flag after
+            stopPool.run(); // the caller was interrupted (while its sentron ran, or before): the others stop too
         }
         synchronized (stopped) {
             while (live.get() > 0) {
                 try {
                     stopped.wait();
                 } catch (InterruptedException e) {
-                    // Stop the others, but still wait for them: a sentron stops within 1024 SIWs or at an aborted C op.
-                    interrupted = true;
-                    transport.abort("interrupted");
-                    onPool.forEach(Thread::interrupt);
+                    interrupted = true; // stop the others, but still wait for them
+                    stopPool.run();
                 }
             }
         }

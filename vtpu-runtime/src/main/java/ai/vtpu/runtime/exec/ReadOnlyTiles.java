@@ -23,6 +23,9 @@ final class ReadOnlyTiles {
 
     /** {@code panels} is null when the kernels do not use the panel form (the scalar reference kernels). */
     record Entry(float[] data, float[] panels) {
+        long floats() {
+            return data.length + (panels == null ? 0 : panels.length);
+        }
     }
 
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
@@ -41,7 +44,7 @@ final class ReadOnlyTiles {
 
     /** Keeps {@code e} unless that would pass the budget; returns the entry to use (another thread's, if it won). */
     Entry put(Key key, Entry e) {
-        long size = e.data().length + (e.panels() == null ? 0 : e.panels().length);
+        long size = e.floats();
         if (floats.addAndGet(size) > BUDGET_FLOATS) {
             floats.addAndGet(-size);
             return e;
@@ -61,7 +64,7 @@ final class ReadOnlyTiles {
             if (e.getKey().page() != page) {
                 return false;
             }
-            floats.addAndGet(-(e.getValue().data().length + (e.getValue().panels() == null ? 0 : e.getValue().panels().length)));
+            floats.addAndGet(-e.getValue().floats());
             return true;
         });
     }
@@ -69,9 +72,5 @@ final class ReadOnlyTiles {
     /** A run finished: the pages set before it have stayed as they are for a whole run. */
     void runDone() {
         fresh.clear();
-    }
-
-    int size() {
-        return entries.size();
     }
 }

@@ -35,7 +35,6 @@ final class SExec implements SPipe.Executor {
     /** Tiles of read-only pages kept across runs, or null; with {@code panelForm} they carry their panel form. */
     private final ReadOnlyTiles readOnly;
     private final boolean panelForm;
-    long readOnlyHits;
 
     SExec(Registers regs, PhextPageTable ppt, int sentron, int sentrons, boolean preparePanels, ReadOnlyTiles readOnly,
           boolean panelForm) {
@@ -126,17 +125,16 @@ final class SExec implements SPipe.Executor {
         Tile tile = regs.tiles[t.tile()];
         int rows = t.rows();
         int cols = t.cols();
-        if (readOnly != null && page.shared() && readOnly.keeps(page.segment().address())) {
-            var key = new ReadOnlyTiles.Key(page.segment().address(), lineOf(at), at.column() - 1, rows, cols, t.lineStride(),
-                    t.colStride(), t.transposed());
+        long address = page.segment().address();
+        if (readOnly != null && page.shared() && readOnly.keeps(address)) {
+            var key = new ReadOnlyTiles.Key(address, lineOf(at), at.column() - 1, rows, cols, t.lineStride(), t.colStride(),
+                    t.transposed());
             ReadOnlyTiles.Entry e = readOnly.get(key);
             if (e == null) {
                 float[] d = new float[rows * cols];
                 copy(t, at, page, d);
                 float[] panels = panelForm ? ai.vtpu.runtime.kernel.VectorKernels.panels(d, rows, cols) : null;
                 e = readOnly.put(key, new ReadOnlyTiles.Entry(d, panels));
-            } else {
-                readOnlyHits++;
             }
             tile.borrow(e.data(), e.panels(), rows, cols);
             return;

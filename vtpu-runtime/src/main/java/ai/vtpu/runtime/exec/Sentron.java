@@ -53,7 +53,8 @@ public final class Sentron {
     private final SPipe.Stats sStats = new SPipe.Stats();
     private final Transport transport;
     private final boolean asyncS;
-    private final List<List<Integer>> groups = new ArrayList<>();
+    /** Members per group id (0: every sentron), from the program's declarations. */
+    private final List<List<Integer>> groups;
     private long siws;
     private long dOps;
     private long sOps;
@@ -64,7 +65,7 @@ public final class Sentron {
     private long dNanos;
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
-        this(id, count, Code.of(program), program, ppt, kernels, transport, new Registers(), null, null, true);
+        this(id, count, Code.of(program, count), program, ppt, kernels, transport, new Registers(), null, null, true);
     }
 
     /** Tensors from this size on stream through the S pipe from beyond the caches: its own thread then pays. */
@@ -114,36 +115,31 @@ public final class Sentron {
         boolean prepare = vector && (panels.equals("always") || panels.equals("auto") && asyncS);
         this.sExec = new SExec(regs, ppt, id, count, prepare, readOnly, vector && !panels.equals("never"));
         this.transport = transport;
-        for (int g = 0; g < 256; g++) {
-            groups.add(null);
-        }
-        List<Integer> all = new ArrayList<>();
-        for (int s = 0; s < count; s++) {
-            all.add(s);
-        }
-        groups.set(0, all);
-        for (GroupDecl g : program.groups()) {
-            groups.set(g.id(), g.members());
-        }
+        this.groups = loaded.groups;
     }
 
-    /** A program's SIWs as an array with the order of each SIW's ops, worked out once per loaded program. */
+    /**
+     * A program's SIWs as an array with the order of each SIW's ops, and its groups' members, worked out once per
+     * loaded program (for a given sentron count).
+     */
     static final class Code {
         private final Siw[] code;
         private final Plan[] plans;
+        private final List<List<Integer>> groups;
         /** No op reaches another sentron: no communication C op, no FLUSH (which makes a page visible to all). */
         final boolean selfContained;
         /** The largest declared tensor, in bytes: whether the S pipe's gathers stream from beyond the caches. */
         final long largestTensorBytes;
 
-        private Code(Siw[] code, Plan[] plans, boolean selfContained, long largestTensorBytes) {
+        private Code(Siw[] code, Plan[] plans, List<List<Integer>> groups, boolean selfContained, long largestTensorBytes) {
             this.code = code;
             this.plans = plans;
+            this.groups = groups;
             this.selfContained = selfContained;
             this.largestTensorBytes = largestTensorBytes;
         }
 
-        static Code of(Program program) {
+        static Code of(Program program, int count) {
             Siw[] code = program.code().toArray(new Siw[0]);
             Plan[] plans = new Plan[code.length];
             boolean selfContained = true;
@@ -152,7 +148,12 @@ public final class Sentron {
                 selfContained &= !(code[i].c() instanceof CComm) && code[i].s().opcode() != Opcode.FLUSH;
             }
             long largest = program.tensors().stream().mapToLong(t -> t.elements() * t.dtype().bytes()).max().orElse(0);
-            return new Code(code, plans, selfContained, largest);
+            List<List<Integer>> groups = new ArrayList<>(java.util.Collections.nCopies(256, (List<Integer>) null));
+            groups.set(0, java.util.stream.IntStream.range(0, count).boxed().toList());
+            for (GroupDecl g : program.groups()) {
+                groups.set(g.id(), g.members());
+            }
+            return new Code(code, plans, groups, selfContained, largest);
         }
     }
 
@@ -185,6 +186,7 @@ public final class Sentron {
     /** Pins the dispatch thread once the run reaches {@link #PIN_AFTER} SIWs; null when not wanted or done. */
     private java.util.function.Supplier<String> lazyPin;
     private String pinned;
+    /** Every this many SIWs the dispatch loop looks for a cancellation and, for the calling thread, pins it. */
     static final int PIN_AFTER = 1024;
 
     /**
@@ -204,7 +206,7 @@ public final class Sentron {
 
     /** Runs the program to its end (or HALT); returns the statistics. */
     public SentronStats run(String pinning) {
-        // A short program's run takes tens of microseconds; the CPU clock and the counters would add several.
+        // A loaded session's short runs (tens of µs) skip the CPU clock and the counters, which would add several.
         java.lang.management.ThreadMXBean mx = measured ? MX : null;
         try (SPipe s = new SPipe("sentron-" + id + "-S", sExec, sStats, !asyncS, sThreads);
                 PerfCounters perf = measured ? PerfCounters.start() : PerfCounters.skipped(SHORT)) {
@@ -265,8 +267,8 @@ public final class Sentron {
             }
             siws++;
             pc++;
-            // A cancelled run (the node agent's job was cancelled or handed back) stops within 1024 SIWs.
-            if ((siws & 1023) == 0) {
+            // A cancelled run (the node agent's job was cancelled or handed back) stops within PIN_AFTER SIWs.
+            if ((siws & (PIN_AFTER - 1)) == 0) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new VtpuRuntimeException("cancelled after " + siws + " SIWs");
                 }

@@ -87,7 +87,6 @@ public final class VectorKernels implements Kernels {
         if (m - fullRows == 2 && fullRows >= MR) {
             fullRows -= MR;
         }
-        boolean tail = fullRows < m;
         int quad = fullRows + (m - fullRows) / 4 * 4;
         boolean padded = m - fullRows == 3;
         if (padded) {
@@ -121,21 +120,21 @@ public final class VectorKernels implements Kernels {
                     addEdge(c, n, i0, 4, j0, nr);
                 }
             }
-            if (tail && !padded) {
-                // One or two rows left (a batch-1 GEMV above all): a row at a time, not padded to MR rows.
-                for (int i = quad; i < m; i++) {
-                    if (nr == NR) {
-                        microRow(a, i * rs, ps, bp, bo, k, c, i * n + j0);
-                    } else {
-                        Arrays.fill(edge, 0, NR, 0f);
-                        microRow(a, i * rs, ps, bp, bo, k, edge, 0);
-                        addEdge(c, n, i, 1, j0, nr);
-                    }
-                }
-            } else if (tail) {
+            if (padded) {
                 Arrays.fill(edge, 0f);
                 micro(packedA, 0, k, 1, bp, bo, k, edge, 0, NR);
                 addEdge(c, n, fullRows, m - fullRows, j0, nr);
+                continue;
+            }
+            // One or two rows left (a batch-1 GEMV above all): a row at a time, not padded to MR rows.
+            for (int i = quad; i < m; i++) {
+                if (nr == NR) {
+                    microRow(a, i * rs, ps, bp, bo, k, c, i * n + j0);
+                } else {
+                    Arrays.fill(edge, 0, NR, 0f);
+                    microRow(a, i * rs, ps, bp, bo, k, edge, 0);
+                    addEdge(c, n, i, 1, j0, nr);
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
     /** The hardware-counter line: measured counts where the PMU gave them, else the reason. */
     public String hardware() {
         // The first sentron that ran: one skipped as idle has no counts of its own.
-        SentronStats.HardwareCounts h = sentrons.stream().map(SentronStats::hw).filter(c -> !c.status().equals("not run"))
+        SentronStats.HardwareCounts h = sentrons.stream().map(SentronStats::hw).filter(c -> !c.status().equals(SentronStats.HardwareCounts.NOT_RUN))
                 .findFirst().orElse(sentrons.get(0).hw());
         if (!h.available()) {
             return h.status();

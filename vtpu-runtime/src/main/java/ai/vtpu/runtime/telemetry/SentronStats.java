@@ -14,8 +14,17 @@ public record SentronStats(int sentron, long siws, long dOps, long sOps, long cO
                            long dIssueStallNanos, long sBusyNanos, long cNanos, long dBusyNanos, long wallNanos, long dCpuNanos, long sCpuNanos,
                            String pinning, HardwareCounts hw) {
 
+    /** The statistics of a sentron that was not run, with the reason as its pinning line. */
+    public static SentronStats notRun(int sentron, String why) {
+        return new SentronStats(sentron, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, why,
+                new HardwareCounts(HardwareCounts.NOT_RUN, -1, -1, -1, -1));
+    }
+
     /** Counts of the D thread from perf_event_open, or the reason there are none. */
     public record HardwareCounts(String status, long cycles, long instructions, long cacheReferences, long cacheMisses) {
+        /** The status of a sentron that was not run. */
+        public static final String NOT_RUN = "not run";
+
         public boolean available() {
             return cycles >= 0;
         }
