@@ -4,6 +4,7 @@ import ai.vtpu.isa.siw.Erf;
 import ai.vtpu.phextcc.CompileException;
 import ai.vtpu.phextcc.ir.Graph;
 import ai.vtpu.phextcc.ir.Node;
+import ai.vtpu.phextcc.ir.OpKind;
 import ai.vtpu.phextcc.ir.TensorType;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -65,6 +66,19 @@ public final class Evaluator {
         return idx;
     }
 
+    /** The elementwise binary ops, also a matmul's epilogue. */
+    private static double binary(OpKind op, double a, double c) {
+        return switch (op) {
+            case ADD -> a + c;
+            case SUB -> a - c;
+            case MUL -> a * c;
+            case POW -> Math.pow((float) a, (float) c);
+            case MAX -> Math.max(a, c);
+            case MIN -> Math.min(a, c);
+            default -> a / c;
+        };
+    }
+
     /** The activations a matmul may carry after fusion; the same formulas as the unary nodes. */
     private static double activation(String name, double v) {
         if (name == null) {
@@ -102,7 +116,8 @@ public final class Evaluator {
                 List<Integer> aBatch = tx.shape().subList(0, tx.rank() - 2);
                 List<Integer> bBatch = tb.shape().subList(0, tb.rank() - 2);
                 int batches = (int) (out.elements() / ((long) m * nn));
-                String epi = (String) n.attrs().get("epilogue");
+                String epiLabel = (String) n.attrs().get("epilogue");
+                OpKind epi = epiLabel == null ? null : OpKind.ofLabel(epiLabel);
                 float[] ev = epi == null ? null : env.get(ins.get(ins.size() - 1));
                 TensorType et = epi == null ? null : g.type(ins.get(ins.size() - 1));
                 for (int p = 0; p < batches; p++) {
@@ -116,19 +131,13 @@ public final class Evaluator {
                                 double bv = tbT ? b[bo + j * tb.dim(-1) + q] : b[bo + q * tb.dim(-1) + j];
                                 acc += av * bv;
                             }
-                            if (n.op() == ai.vtpu.phextcc.ir.OpKind.GEMM) {
+                            if (n.op() == OpKind.GEMM) {
                                 acc += at(env.get(ins.get(2)), g.type(ins.get(2)), i, j);
                             }
                             int f = p * m * nn + i * nn + j;
                             y[f] = (float) activation((String) n.attrs().get("activation"), (float) acc);
                             if (epi != null) {
-                                double c = ev[bidx(out.shape(), et.shape(), f)];
-                                y[f] = (float) switch (epi) {
-                                    case "add" -> y[f] + c;
-                                    case "sub" -> y[f] - c;
-                                    case "mul" -> y[f] * c;
-                                    default -> y[f] / c;
-                                };
+                                y[f] = (float) binary(epi, y[f], ev[bidx(out.shape(), et.shape(), f)]);
                             }
                         }
                     }
@@ -138,17 +147,7 @@ public final class Evaluator {
                 float[] b = env.get(ins.get(1));
                 TensorType tb = g.type(ins.get(1));
                 for (int f = 0; f < y.length; f++) {
-                    double a = x[bidx(out.shape(), tx.shape(), f)];
-                    double c = b[bidx(out.shape(), tb.shape(), f)];
-                    y[f] = (float) switch (n.op()) {
-                        case ADD -> a + c;
-                        case SUB -> a - c;
-                        case MUL -> a * c;
-                        case POW -> Math.pow((float) a, (float) c);
-                        case MAX -> Math.max(a, c);
-                        case MIN -> Math.min(a, c);
-                        default -> a / c;
-                    };
+                    y[f] = (float) binary(n.op(), x[bidx(out.shape(), tx.shape(), f)], b[bidx(out.shape(), tb.shape(), f)]);
                 }
             }
             case WHERE -> {
@@ -176,7 +175,7 @@ public final class Evaluator {
                 }
             }
             case SOFTMAX, LAYER_NORM, RMS_NORM -> {
-                double eps = n.number("epsilon", n.op() == ai.vtpu.phextcc.ir.OpKind.LAYER_NORM ? 1e-5 : 1e-6);
+                double eps = n.number("epsilon", n.op() == OpKind.LAYER_NORM ? 1e-5 : 1e-6);
                 float[] scale = ins.size() > 1 ? env.get(ins.get(1)) : null;
                 float[] bias = ins.size() > 2 ? env.get(ins.get(2)) : null;
                 for (int i = 0; i < rows; i++) {
@@ -241,7 +240,7 @@ public final class Evaluator {
                             default -> acc + v;
                         };
                     }
-                    y[i] = (float) (n.op() == ai.vtpu.phextcc.ir.OpKind.REDUCE_MEAN ? acc / c : acc);
+                    y[i] = (float) (n.op() == OpKind.REDUCE_MEAN ? acc / c : acc);
                 }
             }
             case TRANSPOSE -> {
@@ -284,7 +283,7 @@ public final class Evaluator {
                     inner *= out.dim(a);
                 }
                 int outLen = out.dim(axis) * inner;
-                if (n.op() == ai.vtpu.phextcc.ir.OpKind.SLICE) {
+                if (n.op() == OpKind.SLICE) {
                     int start = (int) n.number("start", 0);
                     int inLen = tx.dim(axis) * inner;
                     for (int o = 0; o < outer; o++) {
