@@ -202,6 +202,36 @@ class CompileAndRunTest {
         compareAtTier(g, opt, 2e-4, sentrons);
     }
 
+    /**
+     * -O3 lowers a chain of page-wise nodes page by page (the report counts it) with the reference's results;
+     * a node with other leading dims ends the chain, and -O2 lowers node by node.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void chainsOfPageWiseNodesAreLoweredPageByPage(int sentrons) {
+        Graph g = IrParser.parse("""
+                graph chain
+                input x: f32[4, 16, 32] split=rows
+                input one: f32[1, 16, 32]
+                input g: f32[32]
+                input w: f32[32, 48]
+                input v: f32[48, 32]
+                n = rms_norm(x, g)
+                a = matmul(n, w)
+                s = sigmoid(a)
+                d = matmul(s, v)
+                y = mul(x, d)
+                b = matmul(one, v, transpose_b=true)
+                c = softmax(b)
+                output y, c
+                """, "chain.ir");
+        compareAtTier(g, 3, 2e-4, sentrons);
+        // n, a and d make one chain (s is a's activation, y d's epilogue); b and c, with leading dims [1], another.
+        assertTrue(Compiler.compile(g, 3, sentrons).report().contains(String.format("%-22s chains %d, nodes %d", "page-major", 2, 5)),
+                Compiler.compile(g, 3, sentrons).report().toString());
+        assertTrue(Compiler.compile(g, 2, sentrons).report().stream().noneMatch(l -> l.startsWith("page-major")));
+    }
+
     /** Epilogues written by the fusion pass and by hand: residual, gate, scalar scale, sub, on 1 and 2 sentrons. */
     @ParameterizedTest
     @CsvSource({"1, 1", "1, 3", "2, 3", "3, 2"})

@@ -19,23 +19,25 @@ public final class CodeGen {
      * @param rotate alternate register sets (double buffering)
      * @param prefetch insert PREFETCH of the next inner tile
      * @param morton visit output tiles along a Morton curve
+     * @param pageMajor lower chains of page-wise nodes page by page (see {@link #chainEnd})
+     * @param repeat run the whole computation this many times in a loop (benchmarks time steady state with it)
+     * @param loopSteps matmuls with more inner steps than this per output tile become counted loops
      */
-    /** @param repeat run the whole computation this many times in a loop (benchmarks time steady state with it) */
-    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, int sentrons, int repeat,
-                          int loopSteps) {
-        /** Matmuls with more inner steps than this per output tile become counted loops instead of unrolled code. */
+    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, boolean pageMajor, int sentrons,
+                          int repeat, int loopSteps) {
+        /** The default of {@code loopSteps}. */
         public static final int LOOP_STEPS = 16;
 
         public Options withSentrons(int n) {
-            return new Options(onePerSiw, rotate, prefetch, morton, n, repeat, loopSteps);
+            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, n, repeat, loopSteps);
         }
 
         public Options withRepeat(int r) {
-            return new Options(onePerSiw, rotate, prefetch, morton, sentrons, r, loopSteps);
+            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, sentrons, r, loopSteps);
         }
 
         public Options withLoopSteps(int s) {
-            return new Options(onePerSiw, rotate, prefetch, morton, sentrons, repeat, s);
+            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, sentrons, repeat, s);
         }
     }
 
@@ -102,7 +104,19 @@ public final class CodeGen {
                 lowering.allGather(in, part.gathered.get(in), o.sentrons());
             }
         }
-        for (Node n : g.nodes()) {
+        List<Node> nodes = g.nodes();
+        int chains = 0;
+        int chained = 0;
+        for (int i = 0; i < nodes.size(); ) {
+            int end = o.pageMajor() ? chainEnd(nodes, i, part) : i + 1;
+            if (end - i > 1) {
+                lowering.lowerPageMajor(nodes.subList(i, end));
+                chains++;
+                chained += end - i;
+                i = end;
+                continue;
+            }
+            Node n = nodes.get(i++);
             lowering.lower(n);
             if (part.gathered.containsKey(n.name())) {
                 lowering.allGather(n.name(), part.gathered.get(n.name()), o.sentrons());
@@ -163,9 +177,37 @@ public final class CodeGen {
         report.add(String.format(Locale.ROOT, "%-22s ops %d", "lower", ops));
         report.add(String.format(Locale.ROOT, "%-22s SIWs %d, ops per SIW %.2f", o.onePerSiw() ? "schedule (one per SIW)"
                 : "schedule (list)", siws.size() + 1, ops / (double) Math.max(1, siws.size() + 1)));
+        if (o.pageMajor()) {
+            report.add(String.format(Locale.ROOT, "%-22s chains %d, nodes %d", "page-major", chains, chained));
+        }
         report.add(String.format(Locale.ROOT, "%-22s FLOPs %d (estimated, tile shapes), bytes moved by S %d, tile registers %d of 16",
                 "estimate", flops, bytes, tiles.cardinality()));
         return new Output(asm.toString(), report);
+    }
+
+    /**
+     * The end (exclusive) of the longest chain of nodes from {@code from} that can be lowered page by page:
+     * page-wise ops whose results have rank 3 or more and the same leading dims, none all-gathered. Page p
+     * of such a node reads page p of every operand made in the chain (same leading dims), and operands from
+     * before the chain are complete when it starts, so page p of every node needs only what pages 0..p of
+     * the chain have made.
+     */
+    private static int chainEnd(List<Node> nodes, int from, Partition.Result part) {
+        List<Integer> lead = null;
+        int i = from;
+        for (; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            TensorType t = part.local.get(n.name());
+            if (!Lowering.pageWise(n.op()) || t.rank() < 3 || part.gathered.containsKey(n.name())) {
+                break;
+            }
+            List<Integer> l = t.shape().subList(0, t.rank() - 2);
+            if (lead != null && !lead.equals(l)) {
+                break;
+            }
+            lead = l;
+        }
+        return i;
     }
 
     /** Declares a tensor at the next free scroll; a tensor of rank 3 or 4 takes one scroll per page (docs/ISA.md §5.2). */

@@ -347,18 +347,7 @@ final class Lowering {
                     throw unsupported(n, "operands of rank 3 or more with a result of rank " + out.rank() + " are not supported");
                 }
                 for (int p = 0; p < out.pages(); p++) {
-                    List<String> ins = new ArrayList<>();
-                    for (int i = 0; i < n.inputs().size(); i++) {
-                        String in = n.inputs().get(i);
-                        if (n.op() == OpKind.MATMUL && i == 1) {
-                            in = gathered.getOrDefault(in, in); // a split right operand is read from its all-gathered copy
-                        }
-                        // The scale and bias of a norm are rows, not batched operands.
-                        boolean row = (n.op() == OpKind.LAYER_NORM || n.op() == OpKind.RMS_NORM) && i > 0;
-                        ins.add(row ? flatRow(in) : operand(in, out, p));
-                    }
-                    String o = pageView(n.name(), p, 0, pageType(out));
-                    lower(new Node(o, n.op(), ins, n.attrs(), pageType(out), n.line(), n.column()));
+                    lowerPage(n, p);
                 }
             }
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> {
@@ -385,6 +374,46 @@ final class Lowering {
             case SLICE, CONCAT -> pagedSliceConcat(n);
             default -> throw unsupported(n, n.op().label() + " on rank " + Math.max(out.rank(), type(n.inputs().get(0)).rank())
                     + " is not supported by code generation yet");
+        }
+    }
+
+    /** The ops that {@link #lowerPage} lowers one output page at a time. */
+    static boolean pageWise(OpKind op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, POW, MAX, MIN, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG, SOFTMAX,
+                 LAYER_NORM, RMS_NORM, ALL_REDUCE, MATMUL -> true;
+            default -> false;
+        };
+    }
+
+    /** Page {@code p} of a {@link #pageWise} node of rank 3 or more: a 2-D node on page views of its operands. */
+    private void lowerPage(Node n, int p) {
+        TensorType out = type(n.name());
+        List<String> ins = new ArrayList<>();
+        for (int i = 0; i < n.inputs().size(); i++) {
+            String in = n.inputs().get(i);
+            if (n.op() == OpKind.MATMUL && i == 1) {
+                in = gathered.getOrDefault(in, in); // a split right operand is read from its all-gathered copy
+            }
+            // The scale and bias of a norm are rows, not batched operands.
+            boolean row = (n.op() == OpKind.LAYER_NORM || n.op() == OpKind.RMS_NORM) && i > 0;
+            ins.add(row ? flatRow(in) : operand(in, out, p));
+        }
+        String o = pageView(n.name(), p, 0, pageType(out));
+        lower(new Node(o, n.op(), ins, n.attrs(), pageType(out), n.line(), n.column()));
+    }
+
+    /**
+     * A chain of page-wise nodes, page by page: every node's page 0, then every node's page 1, ... (see
+     * {@link CodeGen}'s grouping for when that is the same computation). A page's intermediate values are
+     * then written and read again while they are still in the core's L2 cache.
+     */
+    void lowerPageMajor(List<Node> chain) {
+        int pages = type(chain.get(0).name()).pages();
+        for (int p = 0; p < pages; p++) {
+            for (Node n : chain) {
+                lowerPage(n, p);
+            }
         }
     }
 

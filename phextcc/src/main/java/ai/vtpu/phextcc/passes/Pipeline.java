@@ -10,7 +10,8 @@ import java.util.List;
  * <li>-O1: pattern folding (silu, transposed matmul operands), matmul epilogue fusion; ops packed into the D, S and C slots by list scheduling.
  * <li>-O2: -O1 plus double buffering: two register sets alternate between tile steps, so the gathers of
  *     step k+1 move ahead of the compute of step k.
- * <li>-O3: -O2 plus the locality pass (output tiles in Morton order) and prefetch insertion.
+ * <li>-O3: -O2 plus the locality passes (output tiles in Morton order; chains of page-wise nodes lowered page
+ *     by page) and prefetch insertion.
  * </ul>
  */
 public final class Pipeline {
@@ -24,6 +25,7 @@ public final class Pipeline {
     }
 
     public static CodeGen.Options codegenOptions(int optLevel) {
-        return new CodeGen.Options(optLevel == 0, optLevel >= 2, optLevel >= 3, optLevel >= 3, 1, 1, CodeGen.Options.LOOP_STEPS);
+        return new CodeGen.Options(optLevel == 0, optLevel >= 2, optLevel >= 3, optLevel >= 3, optLevel >= 3, 1, 1,
+                CodeGen.Options.LOOP_STEPS);
     }
 }
