@@ -55,6 +55,17 @@ public final class CodeGen {
                 .append(" sentron(s): run it with that many\n");
         // Every node writes its whole value before any node reads it (docs/ISA.md §5.1).
         asm.append(".writes_first\n");
+        // Chains first: a value made and used only inside one chain needs one page, written again for every page.
+        List<Node> nodes = g.nodes();
+        List<int[]> chainRanges = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); ) {
+            int end = o.pageMajor() ? Math.max(i + 1, chainEnd(nodes, i, part)) : i + 1;
+            if (end - i > 1) {
+                chainRanges.add(new int[] {i, end});
+            }
+            i = end;
+        }
+        java.util.Set<String> onePage = onePageValues(g, nodes, chainRanges, part);
         int[] scroll = {1};
         for (var e : g.inputs().entrySet()) {
             ids.put(e.getKey(), ids.size());
@@ -63,6 +74,14 @@ public final class CodeGen {
         }
         for (Node n : g.nodes()) {
             ids.put(n.name(), ids.size());
+            if (onePage.contains(n.name())) {
+                List<Integer> page = new ArrayList<>(n.type().shape());
+                for (int d = 0; d < page.size() - 2; d++) {
+                    page.set(d, 1);
+                }
+                asm.append(decl(n.name(), new TensorType(n.type().dtype(), page), scroll, "scratch", ""));
+                continue;
+            }
             asm.append(decl(n.name(), n.type(), scroll, g.outputs().contains(n.name()) ? "output" : "scratch",
                     split(part, n.name(), n.type())));
         }
@@ -104,14 +123,12 @@ public final class CodeGen {
                 lowering.allGather(in, part.gathered.get(in), o.sentrons());
             }
         }
-        List<Node> nodes = g.nodes();
-        int chains = 0;
+        lowering.onePageValues(onePage);
         int chained = 0;
-        for (int i = 0; i < nodes.size(); ) {
-            int end = o.pageMajor() ? chainEnd(nodes, i, part) : i + 1;
-            if (end - i > 1) {
+        for (int i = 0, c = 0; i < nodes.size(); ) {
+            if (c < chainRanges.size() && chainRanges.get(c)[0] == i) {
+                int end = chainRanges.get(c++)[1];
                 lowering.lowerPageMajor(nodes.subList(i, end));
-                chains++;
                 chained += end - i;
                 i = end;
                 continue;
@@ -178,7 +195,8 @@ public final class CodeGen {
         report.add(String.format(Locale.ROOT, "%-22s SIWs %d, ops per SIW %.2f", o.onePerSiw() ? "schedule (one per SIW)"
                 : "schedule (list)", siws.size() + 1, ops / (double) Math.max(1, siws.size() + 1)));
         if (o.pageMajor()) {
-            report.add(String.format(Locale.ROOT, "%-22s chains %d, nodes %d", "page-major", chains, chained));
+            report.add(String.format(Locale.ROOT, "%-22s chains %d, nodes %d, values kept to one page %d", "page-major",
+                    chainRanges.size(), chained, onePage.size()));
         }
         report.add(String.format(Locale.ROOT, "%-22s FLOPs %d (estimated, tile shapes), bytes moved by S %d, tile registers %d of 16",
                 "estimate", flops, bytes, tiles.cardinality()));
@@ -208,6 +226,31 @@ public final class CodeGen {
             lead = l;
         }
         return i;
+    }
+
+    /**
+     * Values made in a chain of more than one page and read only by later nodes of the same chain (not
+     * outputs, not all-gathered): page p is dead once the chain's page p is done, so the value is declared
+     * with one page, which every page of the chain writes and reads again. It stays in the L1/L2 cache;
+     * with a page per p, every SCATTER wrote to lines not yet in cache (measured 2.5-3 µs per 64 KiB
+     * tile, against 0.7 when they are).
+     */
+    private static java.util.Set<String> onePageValues(Graph g, List<Node> nodes, List<int[]> chains, Partition.Result part) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (int[] c : chains) {
+            for (int i = c[0]; i < c[1]; i++) {
+                Node n = nodes.get(i);
+                boolean inside = !g.outputs().contains(n.name()) && part.local.get(n.name()).pages() > 1
+                        && !(part.byPageRows && part.split.contains(n.name()));
+                for (int j = i + 1; j < nodes.size() && inside; j++) {
+                    inside = j < c[1] || !nodes.get(j).inputs().contains(n.name());
+                }
+                if (inside) {
+                    out.add(n.name());
+                }
+            }
+        }
+        return out;
     }
 
     /** Declares a tensor at the next free scroll; a tensor of rank 3 or 4 takes one scroll per page (docs/ISA.md §5.2). */

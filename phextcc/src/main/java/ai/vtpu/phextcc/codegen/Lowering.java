@@ -386,6 +386,13 @@ final class Lowering {
         };
     }
 
+    /** Values declared with one page, which page-major chains write and read for every page (CodeGen). */
+    private java.util.Set<String> onePage = java.util.Set.of();
+
+    void onePageValues(java.util.Set<String> values) {
+        this.onePage = values;
+    }
+
     /** Page {@code p} of a {@link #pageWise} node of rank 3 or more: a 2-D node on page views of its operands. */
     private void lowerPage(Node n, int p) {
         TensorType out = type(n.name());
@@ -397,9 +404,9 @@ final class Lowering {
             }
             // The scale and bias of a norm are rows, not batched operands.
             boolean row = (n.op() == OpKind.LAYER_NORM || n.op() == OpKind.RMS_NORM) && i > 0;
-            ins.add(row ? flatRow(in) : operand(in, out, p));
+            ins.add(row ? flatRow(in) : onePage.contains(in) ? pageView(in, 0, 0, pageType(type(in))) : operand(in, out, p));
         }
-        String o = pageView(n.name(), p, 0, pageType(out));
+        String o = pageView(n.name(), onePage.contains(n.name()) ? 0 : p, 0, pageType(out));
         lower(new Node(o, n.op(), ins, n.attrs(), pageType(out), n.line(), n.column()));
     }
 

@@ -486,6 +486,17 @@ public final class Machine {
      */
     private static void transfer(Page page, float[] host, long base, int hostCols, long r0, long c0, boolean in) {
         boolean f32 = page.dtype() == ai.vtpu.isa.siw.DType.F32;
+        if (f32 && c0 == 0 && page.columns() == hostCols) {
+            // The page's rows are whole host rows, one after the other: one copy (a batch-32 block: 32 calls, not 2048).
+            int hostAt = (int) (base + r0 * hostCols);
+            int n = (int) page.elements();
+            if (in) {
+                MemorySegment.copy(host, hostAt, page.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
+            } else {
+                MemorySegment.copy(page.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, host, hostAt, n);
+            }
+            return;
+        }
         for (long r = 0; r < page.lines(); r++) {
             int hostAt = (int) (base + (r0 + r) * hostCols + c0);
             if (f32) {
