@@ -47,10 +47,10 @@ public class ElementwiseBenchmark {
             a[i] = (float) r.nextGaussian();
             b[i] = (float) r.nextGaussian();
         }
-        // Every kernel, often enough for the JIT to compile each with all of them seen.
-        String[] all = ElementwiseBenchmark.class.getDeclaredField("kernel").getAnnotation(Param.class).value();
-        for (int i = 0; i < 20_000; i++) {
-            for (String k : all) {
+        // Every kernel in turn, each long enough to be compiled, as a model's nodes run one after the other:
+        // the JIT compiles a shared loop for the first opcode and recompiles it as others arrive.
+        for (String k : ElementwiseBenchmark.class.getDeclaredField("kernel").getAnnotation(Param.class).value()) {
+            for (int i = 0; i < 20_000; i++) {
                 run(k);
             }
         }

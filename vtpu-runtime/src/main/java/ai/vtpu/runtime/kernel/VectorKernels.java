@@ -861,39 +861,53 @@ public final class VectorKernels implements Kernels {
 
 
 
+    /** Row-wise ops, one method each, the switch outside the row loop (see {@link #unary}). */
     @Override
     public void rowwise(Opcode op, float[] a, int rows, int cols, float eps, float[] d) {
+        switch (op) {
+            case SOFTMAX -> softmax(a, rows, cols, d);
+            case LNORM -> layerNorm(a, rows, cols, eps, d);
+            case RMSNORM -> rmsNorm(a, rows, cols, eps, d);
+            default -> throw new IllegalArgumentException(op + " is not a row-wise op");
+        }
+    }
+
+    private static void softmax(float[] a, int rows, int cols, float[] d) {
         for (int i = 0; i < rows; i++) {
             int o = i * cols;
-            switch (op) {
-                case SOFTMAX -> {
-                    float max = rowMax(a, o, cols);
-                    FloatVector sum = FloatVector.zero(SP);
-                    int j = 0;
-                    for (int bound = SP.loopBound(cols); j < bound; j += L) {
-                        FloatVector e = FloatVector.fromArray(SP, a, o + j).sub(max).lanewise(VectorOperators.EXP);
-                        e.intoArray(d, o + j);
-                        sum = sum.add(e);
-                    }
-                    if (j < cols) {
-                        VectorMask<Float> m = SP.indexInRange(j, cols);
-                        FloatVector e = FloatVector.fromArray(SP, a, o + j, m).sub(max).lanewise(VectorOperators.EXP);
-                        e.intoArray(d, o + j, m);
-                        sum = sum.add(e, m);
-                    }
-                    affineRow(d, d, o, cols, 0f, 1f / sum.reduceLanes(VectorOperators.ADD));
-                }
-                case LNORM -> {
-                    float mean = rowSum(a, o, cols) / cols;
-                    float var = sumOfSquares(a, o, cols, mean);
-                    affineRow(a, d, o, cols, mean, (float) (1 / Math.sqrt(var / cols + eps)));
-                }
-                case RMSNORM -> {
-                    float ss = sumOfSquares(a, o, cols, 0f);
-                    affineRow(a, d, o, cols, 0f, (float) (1 / Math.sqrt(ss / cols + eps)));
-                }
-                default -> throw new IllegalArgumentException(op + " is not a row-wise op");
+            float max = rowMax(a, o, cols);
+            FloatVector sum = FloatVector.zero(SP);
+            int j = 0;
+            for (int bound = SP.loopBound(cols); j < bound; j += L) {
+                FloatVector e = FloatVector.fromArray(SP, a, o + j).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(d, o + j);
+                sum = sum.add(e);
             }
+            float total = sum.reduceLanes(VectorOperators.ADD);
+            if (j < cols) {
+                VectorMask<Float> m = SP.indexInRange(j, cols);
+                FloatVector e = FloatVector.fromArray(SP, a, o + j, m).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(d, o + j, m);
+                total += e.reduceLanes(VectorOperators.ADD, m);
+            }
+            affineRow(d, d, o, cols, 0f, 1f / total);
+        }
+    }
+
+    private static void layerNorm(float[] a, int rows, int cols, float eps, float[] d) {
+        for (int i = 0; i < rows; i++) {
+            int o = i * cols;
+            float mean = rowSum(a, o, cols) / cols;
+            float var = sumOfSquares(a, o, cols, mean);
+            affineRow(a, d, o, cols, mean, (float) (1 / Math.sqrt(var / cols + eps)));
+        }
+    }
+
+    private static void rmsNorm(float[] a, int rows, int cols, float eps, float[] d) {
+        for (int i = 0; i < rows; i++) {
+            int o = i * cols;
+            float ss = sumOfSquares(a, o, cols, 0f);
+            affineRow(a, d, o, cols, 0f, (float) (1 / Math.sqrt(ss / cols + eps)));
         }
     }
 
