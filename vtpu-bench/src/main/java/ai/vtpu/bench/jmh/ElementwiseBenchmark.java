@@ -32,7 +32,7 @@ public class ElementwiseBenchmark {
     static final int ROWS = 64;
     static final int COLS = 256;
 
-    @Param({"RELU", "GELU", "SILU", "SIGMOID", "ADD", "MUL", "ADD_ROW", "REDSUM", "REDMAX", "SOFTMAX", "LNORM"})
+    @Param({"RELU", "GELU", "SILU", "SIGMOID", "ADD", "MUL", "ADD_ROW", "FMA", "REDSUM", "REDMAX", "SOFTMAX", "LNORM", "RMSNORM"})
     String kernel;
 
     final VectorKernels kernels = new VectorKernels();
@@ -61,7 +61,8 @@ public class ElementwiseBenchmark {
             case "ADD", "MUL" -> kernels.binary(Opcode.valueOf(k), a, ROWS, COLS, b, ROWS, COLS, d);
             case "ADD_ROW" -> kernels.binary(Opcode.ADD, a, ROWS, COLS, b, 1, COLS, d);
             case "REDSUM", "REDMAX" -> kernels.reduce(Opcode.valueOf(k), false, a, ROWS, COLS, d);
-            case "SOFTMAX", "LNORM" -> kernels.rowwise(Opcode.valueOf(k), a, ROWS, COLS, 1e-5f, d);
+            case "FMA" -> kernels.ternary(Opcode.FMA, a, ROWS, COLS, b, ROWS, COLS, a, ROWS, COLS, d);
+            case "SOFTMAX", "LNORM", "RMSNORM" -> kernels.rowwise(Opcode.valueOf(k), a, ROWS, COLS, 1e-5f, d);
             default -> kernels.unary(Opcode.valueOf(k), a, d, ROWS * COLS);
         }
         return d;
