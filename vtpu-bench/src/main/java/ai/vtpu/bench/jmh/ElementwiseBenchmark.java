@@ -1,6 +1,7 @@
 package ai.vtpu.bench.jmh;
 
 import ai.vtpu.isa.siw.Opcode;
+import ai.vtpu.isa.siw.Predicate;
 import ai.vtpu.runtime.kernel.VectorKernels;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,7 @@ public class ElementwiseBenchmark {
     static final int ROWS = 64;
     static final int COLS = 256;
 
-    @Param({"RELU", "GELU", "SILU", "SIGMOID", "ADD", "MUL", "ADD_ROW", "FMA", "REDSUM", "REDMAX", "SOFTMAX", "LNORM", "RMSNORM"})
+    @Param({"RELU", "GELU", "SILU", "SIGMOID", "ADD", "MUL", "ADD_ROW", "FMA", "LT", "REDSUM", "REDMAX", "SOFTMAX", "LNORM", "RMSNORM"})
     String kernel;
 
     final VectorKernels kernels = new VectorKernels();
@@ -61,6 +62,7 @@ public class ElementwiseBenchmark {
             case "ADD", "MUL" -> kernels.binary(Opcode.valueOf(k), a, ROWS, COLS, b, ROWS, COLS, d);
             case "ADD_ROW" -> kernels.binary(Opcode.ADD, a, ROWS, COLS, b, 1, COLS, d);
             case "REDSUM", "REDMAX" -> kernels.reduce(Opcode.valueOf(k), false, a, ROWS, COLS, d);
+            case "LT" -> kernels.compare(Predicate.LT, a, ROWS, COLS, b, ROWS, COLS, d);
             case "FMA" -> kernels.ternary(Opcode.FMA, a, ROWS, COLS, b, ROWS, COLS, a, ROWS, COLS, d);
             case "SOFTMAX", "LNORM", "RMSNORM" -> kernels.rowwise(Opcode.valueOf(k), a, ROWS, COLS, 1e-5f, d);
             default -> kernels.unary(Opcode.valueOf(k), a, d, ROWS * COLS);

@@ -31,17 +31,6 @@ final class VectorElementwise {
     }
 
 
-    private static VectorMask<Float> test(Predicate p, FloatVector x, FloatVector y) {
-        return switch (p) {
-            case EQ -> x.compare(VectorOperators.EQ, y);
-            case NE -> x.compare(VectorOperators.NE, y);
-            case LT -> x.compare(VectorOperators.LT, y);
-            case LE -> x.compare(VectorOperators.LE, y);
-            case GT -> x.compare(VectorOperators.GT, y);
-            case GE -> x.compare(VectorOperators.GE, y);
-        };
-    }
-
     /**
      * One loop per opcode, each its own method with the formula written in it. A shared loop, or loops that
      * share a switch over the opcode, compile well only while one opcode has been seen: with two, C2 merges
@@ -361,23 +350,124 @@ final class VectorElementwise {
 
 
 
+    /** Comparisons (1.0 where true, else 0.0), one loop per predicate as for {@link #unary}. */
     void compare(Predicate p, float[] a, int rows, int cols, float[] b, int br, int bc, float[] d) {
         float[] bb = expand(b, br, bc, rows, cols, expandB);
-        compareArrays(p, a, bb, null, d, rows * cols);
+        int n = rows * cols;
+        switch (p) {
+            case EQ -> cmpEq(a, bb, d, n);
+            case NE -> cmpNe(a, bb, d, n);
+            case LT -> cmpLt(a, bb, d, n);
+            case LE -> cmpLe(a, bb, d, n);
+            case GT -> cmpGt(a, bb, d, n);
+            case GE -> cmpGe(a, bb, d, n);
+        }
     }
 
     void compareImm(Predicate p, float[] a, float imm, float[] d, int n) {
-        compareArrays(p, a, null, FloatVector.broadcast(SP, imm), d, n);
+        switch (p) {
+            case EQ -> cmpEqImm(a, imm, d, n);
+            case NE -> cmpNeImm(a, imm, d, n);
+            case LT -> cmpLtImm(a, imm, d, n);
+            case LE -> cmpLeImm(a, imm, d, n);
+            case GT -> cmpGtImm(a, imm, d, n);
+            case GE -> cmpGeImm(a, imm, d, n);
+        }
     }
 
-    private static void compareArrays(Predicate p, float[] a, float[] b, FloatVector imm, float[] d, int n) {
-        FloatVector one = FloatVector.broadcast(SP, 1f);
-        FloatVector zero = FloatVector.zero(SP);
+    private static void cmpEq(float[] a, float[] b, float[] d, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = SP.indexInRange(i, n);
             FloatVector x = FloatVector.fromArray(SP, a, i, m);
-            FloatVector y = b == null ? imm : FloatVector.fromArray(SP, b, i, m);
-            zero.blend(one, test(p, x, y)).intoArray(d, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.EQ, FloatVector.fromArray(SP, b, i, m))).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpEqImm(float[] a, float imm, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.EQ, imm)).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpNe(float[] a, float[] b, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.NE, FloatVector.fromArray(SP, b, i, m))).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpNeImm(float[] a, float imm, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.NE, imm)).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpLt(float[] a, float[] b, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.LT, FloatVector.fromArray(SP, b, i, m))).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpLtImm(float[] a, float imm, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.LT, imm)).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpLe(float[] a, float[] b, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.LE, FloatVector.fromArray(SP, b, i, m))).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpLeImm(float[] a, float imm, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.LE, imm)).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpGt(float[] a, float[] b, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.GT, FloatVector.fromArray(SP, b, i, m))).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpGtImm(float[] a, float imm, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.GT, imm)).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpGe(float[] a, float[] b, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.GE, FloatVector.fromArray(SP, b, i, m))).intoArray(d, i, m);
+        }
+    }
+
+    private static void cmpGeImm(float[] a, float imm, float[] d, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, a, i, m);
+            FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.GE, imm)).intoArray(d, i, m);
         }
     }
 
