@@ -29,7 +29,8 @@ import java.util.Set;
  * ONNX Runtime as the bar: the same ONNX models (written here by {@link OnnxWriter}, weights random with a
  * fixed seed) run by ONNX Runtime's Java API (CPU execution provider, intra-op threads = sentrons) and by
  * vTPU (imported, compiled -O3), side by side in one process; outputs are compared, then latencies.
- * Run: {@code java --add-modules jdk.incubator.vector -cp vtpu-bench/target/benchmarks.jar ai.vtpu.bench.OrtComparison}.
+ * Run: {@code java --add-modules jdk.incubator.vector -cp vtpu-bench/target/benchmarks.jar ai.vtpu.bench.OrtComparison
+ * [REPS [MODELS [BATCHES [THREADS [alone]]]]]}; the engines alternate run by run unless {@code alone} is given.
  */
 public final class OrtComparison {
     static final int D = 256;
@@ -119,6 +120,8 @@ public final class OrtComparison {
         List<String> models = args.length > 1 ? List.of(args[1].split(",")) : List.of("mlp", "encoder", "decoder");
         int[] batches = args.length > 2 ? ints(args[2]) : new int[] {1, 32};
         int[] threadCounts = args.length > 3 ? ints(args[3]) : new int[] {1, 2};
+        // "alone": each engine's runs back to back instead of alternating run by run with the other's.
+        boolean alternate = args.length <= 4 || !args[4].equals("alone");
         for (String model : models) {
             for (int batch : batches) {
                 byte[] bytes = switch (model) {
@@ -129,7 +132,7 @@ public final class OrtComparison {
                 Path file = tmp.resolve(model + "-" + batch + ".onnx");
                 Files.write(file, bytes);
                 for (int threads : threadCounts) {
-                    rows.add(compare(env, file, model, batch, threads, reps));
+                    rows.add(compare(env, file, model, batch, threads, reps, alternate));
                     Row last = rows.get(rows.size() - 1);
                     out.printf(Locale.ROOT, "%s batch %d threads %d: ORT %.3f ms (%.2f cores), vTPU %.3f ms (execution %.3f ms, "
                             + "%.2f cores), max |diff| %.2g%n", model, batch, threads, last.ortMs(), last.ortCores(), last.vtpuMs(),
@@ -173,8 +176,30 @@ public final class OrtComparison {
         return (double) (os.getProcessCpuTime() - c0) / (t - t0);
     }
 
+    /** The slowest sentron's execution time of a run, ms. */
+    private static double execMs(Machine.Result r) {
+        return r.stats().sentrons().stream().mapToLong(SentronStats::wallNanos).max().orElse(0) / 1e6;
+    }
+
+    /** At least 10 runs and 2 s of warm-up, then one timed run per slot of {@code ms} (and of {@code exec} from {@code result}). */
+    private static void time(Run r, double[] ms, double[] exec, Machine.Result[] result) throws Exception {
+        long warmUntil = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < 10 || System.nanoTime() < warmUntil; i++) {
+            r.run();
+        }
+        for (int rep = 0; rep < ms.length; rep++) {
+            long t0 = System.nanoTime();
+            r.run();
+            ms[rep] = (System.nanoTime() - t0) / 1e6;
+            if (exec != null) {
+                exec[rep] = execMs(result[0]);
+            }
+        }
+    }
+
     /** One model, one batch, one thread count: the two engines' outputs and timings (also used by the agreement test). */
-    static Row compare(OrtEnvironment env, Path file, String model, int batch, int threads, int reps) throws Exception {
+    static Row compare(OrtEnvironment env, Path file, String model, int batch, int threads, int reps, boolean alternate)
+            throws Exception {
         OnnxModel.Model m = OnnxModel.read(file);
         OnnxImporter.Result imp = OnnxImporter.importModel(m, file.toString());
         Graph g = imp.graph();
@@ -207,39 +232,52 @@ public final class OrtComparison {
         try (OrtSession session = env.createSession(file.toString(), so); Machine.Session loaded = Machine.open(program, o)) {
             weights.forEach(loaded::set);
             long[] shape = xShape.stream().mapToLong(Integer::longValue).toArray();
-            float[] ortOut = null;
-            double[] ort = new double[reps];
-            double[] ours = new double[reps];
-            double[] exec = new double[reps];
-            float[] ourOut = null;
-            // Warm-up: at least 10 runs of each engine and 2 s in all, so the JIT has compiled vTPU's paths for
-            // this model's shapes before anything is timed (ONNX Runtime is native and needs none).
-            long warmUntil = System.nanoTime() + 2_000_000_000L;
-            for (int rep = -10; rep < reps; rep++) {
-                if (rep == -1 && System.nanoTime() < warmUntil) {
-                    rep = -2;
-                }
-                long t0 = System.nanoTime();
+            float[][] ortOut = new float[1][];
+            Machine.Result[] ourResult = new Machine.Result[1];
+            Run ortRun = () -> {
                 try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(xv), shape);
                         OrtSession.Result res = session.run(Map.of("x", t))) {
                     FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
-                    ortOut = new float[fb.remaining()];
-                    fb.get(ortOut);
+                    ortOut[0] = new float[fb.remaining()];
+                    fb.get(ortOut[0]);
                 }
-                long t1 = System.nanoTime();
+            };
+            Run ourRun = () -> {
                 loaded.set(x, in.get(x));
-                Machine.Result mr = loaded.run();
-                long t2 = System.nanoTime();
-                ourOut = mr.outputs().get(imp.outputNames().get("y")).data();
-                if (rep >= 0) {
-                    ort[rep] = (t1 - t0) / 1e6;
-                    ours[rep] = (t2 - t1) / 1e6;
-                    exec[rep] = mr.stats().sentrons().stream().mapToLong(SentronStats::wallNanos).max().orElse(0) / 1e6;
+                ourResult[0] = loaded.run();
+            };
+            double[] ort = new double[reps];
+            double[] ours = new double[reps];
+            double[] exec = new double[reps];
+            // Warm-up: at least 10 runs of each engine and 2 s in all, so the JIT has compiled vTPU's paths for
+            // this model's shapes before anything is timed (ONNX Runtime is native and needs none).
+            if (alternate) {
+                long warmUntil = System.nanoTime() + 2_000_000_000L;
+                for (int rep = -10; rep < reps; rep++) {
+                    if (rep == -1 && System.nanoTime() < warmUntil) {
+                        rep = -2;
+                    }
+                    long t0 = System.nanoTime();
+                    ortRun.run();
+                    long t1 = System.nanoTime();
+                    ourRun.run();
+                    long t2 = System.nanoTime();
+                    if (rep >= 0) {
+                        ort[rep] = (t1 - t0) / 1e6;
+                        ours[rep] = (t2 - t1) / 1e6;
+                        exec[rep] = execMs(ourResult[0]);
+                    }
                 }
+            } else {
+                // Each engine alone: its warm-up and runs back to back, so neither starts a run with caches the
+                // other has filled.
+                time(ortRun, ort, null, null);
+                time(ourRun, ours, exec, ourResult);
             }
+            float[] ourOut = ourResult[0].outputs().get(imp.outputNames().get("y")).data();
             double diff = 0;
-            for (int i = 0; i < ortOut.length; i++) {
-                diff = Math.max(diff, Math.abs(ortOut[i] - ourOut[i]));
+            for (int i = 0; i < ortOut[0].length; i++) {
+                diff = Math.max(diff, Math.abs(ortOut[0][i] - ourOut[i]));
             }
             return new Row(model, batch, threads, BenchSuite.median(ort), BenchSuite.median(ours), BenchSuite.median(exec), diff,
                     busyCores(() -> {
