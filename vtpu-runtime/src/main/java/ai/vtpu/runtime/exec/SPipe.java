@@ -58,6 +58,8 @@ final class SPipe implements AutoCloseable {
         long waitStallNanos;
         volatile long workerBusyNanos;
         volatile long workerCpuNanos;
+        /** Busy time per S opcode. */
+        final OpClock byOp = new OpClock();
     }
 
     /**
@@ -107,7 +109,9 @@ final class SPipe implements AutoCloseable {
                 fault = new VtpuRuntimeException("S pipe failed at SIW " + siw + ": " + e, e);
                 checkFault();
             } finally {
-                stats.workerBusyNanos += System.nanoTime() - t0;
+                long dt = System.nanoTime() - t0;
+                stats.workerBusyNanos += dt;
+                stats.byOp.add(op.opcode(), dt);
             }
             return;
         }
@@ -252,7 +256,9 @@ final class SPipe implements AutoCloseable {
                     fault = new VtpuRuntimeException("S pipe failed at SIW " + siws[slot] + ": " + e, e);
                 }
             }
-            stats.workerBusyNanos += System.nanoTime() - t0;
+            long dt = System.nanoTime() - t0;
+            stats.workerBusyNanos += dt;
+            stats.byOp.add(op.opcode(), dt);
             ops[slot] = null;
             next++;
             RETIRED.setVolatile(this, next); // volatile: the parked-issuer check below must not pass it

@@ -63,6 +63,7 @@ public final class Sentron {
     private long cBytes;
     private long cNanos;
     private long dNanos;
+    private final OpClock dByOp = new OpClock();
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
         this(id, count, Code.of(program, count), program, ppt, kernels, transport, new Registers(), null, null, true);
@@ -227,7 +228,8 @@ public final class Sentron {
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
                     sStats.workerBusyNanos, cNanos, dNanos, wall, cpu, sStats.workerCpuNanos,
-                    (pinning != null ? pinning : pinned) + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts);
+                    (pinning != null ? pinning : pinned) + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts,
+                    java.util.stream.Stream.concat(dByOp.times("D").stream(), sStats.byOp.times("S").stream()).toList());
         }
     }
 
@@ -317,7 +319,9 @@ public final class Sentron {
             try {
                 flops += dPipe.flops(dop);
                 dPipe.execute(dop);
-                dNanos += System.nanoTime() - t0;
+                long dt = System.nanoTime() - t0;
+                dNanos += dt;
+                dByOp.add(dop.opcode(), dt);
             } catch (VtpuRuntimeException e) {
                 throw new VtpuRuntimeException("D slot: " + e.getMessage(), e);
             }

@@ -39,6 +39,18 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
                 total(SentronStats::flops) / (double) Math.max(1, cycles));
     }
 
+    /** Time per pipe and opcode summed over the sentrons, longest first. */
+    public List<OpTime> opTimes() {
+        java.util.Map<String, OpTime> sum = new java.util.LinkedHashMap<>();
+        for (SentronStats s : sentrons) {
+            for (OpTime t : s.opTimes()) {
+                sum.merge(t.pipe() + " " + t.opcode(), t,
+                        (a, b) -> new OpTime(a.pipe(), a.opcode(), a.count() + b.count(), a.nanos() + b.nanos()));
+            }
+        }
+        return sum.values().stream().sorted(java.util.Comparator.comparingLong(OpTime::nanos).reversed()).toList();
+    }
+
     public String table(double clockGHz) {
         String hw = hardware();
         StringBuilder sb = new StringBuilder();
@@ -61,6 +73,11 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
                     clockGHz, flopPerCycle(clockGHz)));
         }
         sb.append("hardware counters: ").append(hw).append('\n');
+        sb.append("time by opcode, all sentrons (each op timed on its own; dispatch and waits are not in it):\n");
+        for (OpTime t : opTimes()) {
+            sb.append(String.format(Locale.ROOT, "  %s %-8s %8d ops %10.3f ms %8.2f us/op%n", t.pipe(), t.opcode(), t.count(),
+                    t.nanos() / 1e6, t.nanos() / 1e3 / t.count()));
+        }
         for (SentronStats s : sentrons) {
             sb.append("sentron ").append(s.sentron()).append(": ").append(s.pinning()).append('\n');
         }
@@ -79,10 +96,13 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
             sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
                     "{\"sentron\":%d,\"siws\":%d,\"dOps\":%d,\"sOps\":%d,\"cOps\":%d,\"flops\":%d,\"sBytes\":%d,\"cBytes\":%d,"
                             + "\"prefetchBytes\":%d,\"pptHits\":%d,\"pptMisses\":%d,\"dStallNanos\":%d,\"dIssueStallNanos\":%d,"
-                            + "\"sBusyNanos\":%d,\"cNanos\":%d,\"dBusyNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\"}",
+                            + "\"sBusyNanos\":%d,\"cNanos\":%d,\"dBusyNanos\":%d,\"wallNanos\":%d,\"dCpuNanos\":%d,\"sCpuNanos\":%d,\"pinning\":\"%s\","
+                            + "\"opTimes\":[%s]}",
                     s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(), s.prefetchBytes(),
                     s.pptHits(), s.pptMisses(), s.dStallNanos(), s.dIssueStallNanos(), s.sBusyNanos(), s.cNanos(), s.dBusyNanos(), s.wallNanos(),
-                    s.dCpuNanos(), s.sCpuNanos(), s.pinning()));
+                    s.dCpuNanos(), s.sCpuNanos(), s.pinning(), String.join(",", s.opTimes().stream().map(t -> String.format(Locale.ROOT,
+                            "{\"pipe\":\"%s\",\"opcode\":\"%s\",\"count\":%d,\"nanos\":%d}", t.pipe(), t.opcode(), t.count(), t.nanos()))
+                            .toList())));
         }
         return sb.append("]}").toString();
     }

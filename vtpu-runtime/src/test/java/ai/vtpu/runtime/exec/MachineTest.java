@@ -11,6 +11,7 @@ import ai.vtpu.isa.asm.Loader;
 import ai.vtpu.isa.program.Program;
 import ai.vtpu.runtime.VtpuRuntimeException;
 import ai.vtpu.runtime.telemetry.RunStats;
+import ai.vtpu.runtime.telemetry.SentronStats;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +111,47 @@ class MachineTest {
                 }
             }
         });
+    }
+
+    /**
+     * The time per opcode counts every op once and adds up to the pipes' busy times, with the S pipe inline or
+     * on its own thread; the table and the JSON show it, and a sentron that was not run has none.
+     */
+    @Test
+    void timePerOpcodeAddsUpToTheBusyTimes() {
+        Program relu = Assembler.assemble("""
+                .tensor x f32[4, 8] @1.1.1/1.1.1/1.1.1 input
+                .tensor w f32[8, 8] @1.1.1/1.1.1/1.1.2 input
+                .tensor y f32[4, 8] @1.1.1/1.1.1/1.1.3 output
+                S: CSET P0, x
+                S: GATHER T1, P0, 4 x 8 ^0
+                S: CSET P1, w
+                S: GATHER T2, P1, 8 x 8 ^1
+                wait s0, s1 | D: MMA T3, T1, T2, zero
+                D: RELU T3, T3 | S: CSET P2, y
+                S: SCATTER T3, P2, 4 x 8
+                """, "relu.siwa").program();
+        Map<String, HostTensor> in = Map.of("x", random(4, 8), "w", random(8, 8));
+        for (String sPipe : List.of("inline", "async")) {
+            withProperty("vtpu.spipe", sPipe, () -> {
+                RunStats stats = Machine.run(relu, in, Machine.Options.of(1)).stats();
+                SentronStats s = stats.sentrons().get(0);
+                Map<String, Long> counts = new java.util.HashMap<>();
+                long d = 0;
+                long sBusy = 0;
+                for (var t : s.opTimes()) {
+                    counts.put(t.pipe() + " " + t.opcode(), t.count());
+                    d += t.pipe().equals("D") ? t.nanos() : 0;
+                    sBusy += t.pipe().equals("S") ? t.nanos() : 0;
+                }
+                assertEquals(Map.of("D MMA", 1L, "D RELU", 1L, "S CSET", 3L, "S GATHER", 2L, "S SCATTER", 1L), counts, sPipe);
+                assertEquals(s.dBusyNanos(), d, sPipe);
+                assertEquals(s.sBusyNanos(), sBusy, sPipe);
+                assertTrue(stats.table(4.0).contains("time by opcode"), sPipe);
+                assertTrue(stats.json(4.0).contains("{\"pipe\":\"D\",\"opcode\":\"MMA\",\"count\":1,"), sPipe);
+            });
+        }
+        assertEquals(List.of(), SentronStats.notRun(1, "idle").opTimes());
     }
 
     /** Runs {@code body} with a system property set (the runtime's switches are read per run), then restores it. */
