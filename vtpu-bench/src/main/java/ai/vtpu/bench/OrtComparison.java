@@ -280,15 +280,7 @@ public final class OrtComparison {
                 diff = Math.max(diff, Math.abs(ortOut[0][i] - ourOut[i]));
             }
             return new Row(model, batch, threads, BenchSuite.median(ort), BenchSuite.median(ours), BenchSuite.median(exec), diff,
-                    busyCores(() -> {
-                        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(xv), shape);
-                                OrtSession.Result res = session.run(Map.of("x", t))) {
-                            res.get(0);
-                        }
-                    }), busyCores(() -> {
-                        loaded.set(x, in.get(x));
-                        loaded.run();
-                    }));
+                    busyCores(ortRun), busyCores(ourRun));
         }
     }
 }

@@ -124,12 +124,10 @@ public final class CodeGen {
             }
         }
         lowering.onePageValues(onePage);
-        int chained = 0;
         for (int i = 0, c = 0; i < nodes.size(); ) {
             if (c < chainRanges.size() && chainRanges.get(c)[0] == i) {
                 int end = chainRanges.get(c++)[1];
                 lowering.lowerPageMajor(nodes.subList(i, end));
-                chained += end - i;
                 i = end;
                 continue;
             }
@@ -196,7 +194,7 @@ public final class CodeGen {
                 : "schedule (list)", siws.size() + 1, ops / (double) Math.max(1, siws.size() + 1)));
         if (o.pageMajor()) {
             report.add(String.format(Locale.ROOT, "%-22s chains %d, nodes %d, values kept to one page %d", "page-major",
-                    chainRanges.size(), chained, onePage.size()));
+                    chainRanges.size(), chainRanges.stream().mapToInt(r -> r[1] - r[0]).sum(), onePage.size()));
         }
         report.add(String.format(Locale.ROOT, "%-22s FLOPs %d (estimated, tile shapes), bytes moved by S %d, tile registers %d of 16",
                 "estimate", flops, bytes, tiles.cardinality()));

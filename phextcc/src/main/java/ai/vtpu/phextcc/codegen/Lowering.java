@@ -340,16 +340,16 @@ final class Lowering {
      */
     private void lowerPaged(Node n) {
         TensorType out = type(n.name());
-        switch (n.op()) {
-            case ADD, SUB, MUL, DIV, POW, MAX, MIN, WHERE, RELU, GELU, SILU, SIGMOID, TANH, EXP, SQRT, ERF, NEG, ABS, LOG, SOFTMAX, LAYER_NORM, RMS_NORM, ALL_REDUCE,
-                 MATMUL -> {
-                if (out.rank() < 3) {
-                    throw unsupported(n, "operands of rank 3 or more with a result of rank " + out.rank() + " are not supported");
-                }
-                for (int p = 0; p < out.pages(); p++) {
-                    lowerPage(n, p);
-                }
+        if (pageWise(n.op())) {
+            if (out.rank() < 3) {
+                throw unsupported(n, "operands of rank 3 or more with a result of rank " + out.rank() + " are not supported");
             }
+            for (int p = 0; p < out.pages(); p++) {
+                lowerPage(n, p);
+            }
+            return;
+        }
+        switch (n.op()) {
             case REDUCE_SUM, REDUCE_MEAN, REDUCE_MAX, REDUCE_MIN -> {
                 TensorType in = type(n.inputs().get(0));
                 boolean keep = out.rank() == in.rank();

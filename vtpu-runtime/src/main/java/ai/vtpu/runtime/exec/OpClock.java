@@ -19,6 +19,15 @@ final class OpClock {
         counts[op.ordinal()]++;
     }
 
+    /** The summed time of every opcode. */
+    long total() {
+        long t = 0;
+        for (long n : nanos) {
+            t += n;
+        }
+        return t;
+    }
+
     /** The opcodes that ran, in opcode order. */
     List<OpTime> times(String pipe) {
         List<OpTime> out = new ArrayList<>();

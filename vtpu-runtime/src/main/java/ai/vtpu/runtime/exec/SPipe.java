@@ -56,9 +56,8 @@ final class SPipe implements AutoCloseable {
     static final class Stats {
         long issueStallNanos;
         long waitStallNanos;
-        volatile long workerBusyNanos;
         volatile long workerCpuNanos;
-        /** Busy time per S opcode. */
+        /** Busy time per S opcode; their sum is the S pipe's busy time. */
         final OpClock byOp = new OpClock();
     }
 
@@ -109,9 +108,7 @@ final class SPipe implements AutoCloseable {
                 fault = new VtpuRuntimeException("S pipe failed at SIW " + siw + ": " + e, e);
                 checkFault();
             } finally {
-                long dt = System.nanoTime() - t0;
-                stats.workerBusyNanos += dt;
-                stats.byOp.add(op.opcode(), dt);
+                stats.byOp.add(op.opcode(), System.nanoTime() - t0);
             }
             return;
         }
@@ -256,9 +253,7 @@ final class SPipe implements AutoCloseable {
                     fault = new VtpuRuntimeException("S pipe failed at SIW " + siws[slot] + ": " + e, e);
                 }
             }
-            long dt = System.nanoTime() - t0;
-            stats.workerBusyNanos += dt;
-            stats.byOp.add(op.opcode(), dt);
+            stats.byOp.add(op.opcode(), System.nanoTime() - t0);
             ops[slot] = null;
             next++;
             RETIRED.setVolatile(this, next); // volatile: the parked-issuer check below must not pass it

@@ -62,7 +62,7 @@ public final class Sentron {
     private long flops;
     private long cBytes;
     private long cNanos;
-    private long dNanos;
+    /** Time per D opcode; their sum is the D pipe's busy time. */
     private final OpClock dByOp = new OpClock();
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
@@ -227,7 +227,7 @@ public final class Sentron {
                     : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
-                    sStats.workerBusyNanos, cNanos, dNanos, wall, cpu, sStats.workerCpuNanos,
+                    sStats.byOp.total(), cNanos, dByOp.total(), wall, cpu, sStats.workerCpuNanos,
                     (pinning != null ? pinning : pinned) + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts,
                     java.util.stream.Stream.concat(dByOp.times("D").stream(), sStats.byOp.times("S").stream()).toList());
         }
@@ -319,9 +319,7 @@ public final class Sentron {
             try {
                 flops += dPipe.flops(dop);
                 dPipe.execute(dop);
-                long dt = System.nanoTime() - t0;
-                dNanos += dt;
-                dByOp.add(dop.opcode(), dt);
+                dByOp.add(dop.opcode(), System.nanoTime() - t0);
             } catch (VtpuRuntimeException e) {
                 throw new VtpuRuntimeException("D slot: " + e.getMessage(), e);
             }
