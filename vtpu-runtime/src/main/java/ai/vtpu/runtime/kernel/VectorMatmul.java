@@ -6,18 +6,19 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * MMA with the Vector API. op(B) is packed into panels of two vectors' width, and a register-blocked
- * {@value #MR} x 2-vector micro-kernel reads op(A) in place (either layout, by strides) and keeps its
- * accumulators in registers over the whole inner dimension; the last rows and columns of ragged tiles go
- * through a small zero-padded buffer. Holds scratch space: one instance per sentron (not thread-safe).
+ * {@value #MR} x 2-vector micro-kernel reads A in place (row-major; a transposed A is copied into that
+ * form first) and keeps its accumulators in registers over the whole inner dimension; the last columns of
+ * a ragged tile go through a small buffer. Holds scratch space: one instance per sentron (not thread-safe).
  */
 final class VectorMatmul {
     /** Chosen once: the widest species this CPU runs natively (16 lanes with AVX-512). */
     static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     static final int L = SP.length();
-    static final int MR = 6;
+    /** Eight rows: 64- and 32-row tiles (a sequence, a batch of 32) divide into blocks with no tail. */
+    static final int MR = 8;
     static final int NR = 2 * L;
 
-    private final float[] packedA = new float[MR * Tile.MAX];
+    private final float[] transposedA = new float[Tile.CAPACITY];
     private final float[] packedB = new float[Tile.MAX * NR];
     private final float[] edge = new float[MR * NR];
 
@@ -69,27 +70,14 @@ final class VectorMatmul {
             }
             return;
         }
-        // op(A)(i, p) = a[i * rs + p * ps]: the micro-kernel reads A in place, six rows at a time.
-        int rs = ta ? 1 : ac;
-        int ps = ta ? ac : 1;
-        int fullRows = m - m % MR;
-        // Tail rows: fours through micro4 in place (two rows left of a taller tile become 8 = 4 + 4, as in a
-        // batch of 32), what is left of them through microRow, and three rows as a zero-padded block.
-        if (m - fullRows == 2 && fullRows >= MR) {
-            fullRows -= MR;
+        if (ta) {
+            // The kernels index A as a[row * k + p]: one loop variable, so C2 hoists the bounds checks.
+            transpose(a, ar, ac, transposedA);
+            a = transposedA;
         }
-        int quad = fullRows + (m - fullRows) / 4 * 4;
-        boolean padded = m - fullRows == 3;
-        if (padded) {
-            packTailRows(a, rs, ps, fullRows, m, k);
-        }
-        // A zeroing MMA whose every block is a full panel stores its sums instead of adding them to a
-        // cleared tile: one pass over C fewer (3-5 % of a 64x256x256 MMA). Ragged blocks add through the
-        // edge buffer, so they need C cleared first.
-        boolean add = !zero || n % NR != 0 || padded;
-        if (zero && add) {
-            Arrays.fill(c, 0, m * n, 0f);
-        }
+        int full = m - m % MR;
+        int quad = full + (m - full) / 4 * 4;
+        boolean add = !zero;
         for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
             int nr = Math.min(NR, n - j0);
             float[] bp = packedB;
@@ -100,59 +88,50 @@ final class VectorMatmul {
             } else {
                 packB(b, bc, tb, j0, nr, k);
             }
-            for (int i0 = 0; i0 < fullRows; i0 += MR) {
-                if (nr == NR) {
-                    micro(a, i0 * rs, rs, ps, bp, bo, k, c, i0 * n + j0, n, add);
-                } else {
-                    Arrays.fill(edge, 0f);
-                    micro(a, i0 * rs, rs, ps, bp, bo, k, edge, 0, NR, true);
-                    addEdge(c, n, i0, MR, j0, nr);
+            if (nr < NR) {
+                // A ragged last panel: each block into the buffer, then its nr columns into C.
+                for (int i0 = 0; i0 < m; ) {
+                    int mr = i0 + MR <= m ? MR : i0 + 4 <= m ? 4 : 1;
+                    if (mr == MR) {
+                        micro(a, i0 * k, k, bp, bo, k, edge, 0, NR, false);
+                    } else if (mr == 4) {
+                        micro4(a, i0 * k, k, bp, bo, k, edge, 0, NR, false);
+                    } else {
+                        microRow(a, i0 * k, bp, bo, k, edge, 0, false);
+                    }
+                    mergeEdge(c, n, i0, mr, j0, nr, add);
+                    i0 += mr;
                 }
-            }
-            for (int i0 = fullRows; i0 < quad; i0 += 4) {
-                if (nr == NR) {
-                    micro4(a, i0 * rs, rs, ps, bp, bo, k, c, i0 * n + j0, n, add);
-                } else {
-                    Arrays.fill(edge, 0f);
-                    micro4(a, i0 * rs, rs, ps, bp, bo, k, edge, 0, NR, true);
-                    addEdge(c, n, i0, 4, j0, nr);
-                }
-            }
-            if (padded) {
-                Arrays.fill(edge, 0f);
-                micro(packedA, 0, k, 1, bp, bo, k, edge, 0, NR, true);
-                addEdge(c, n, fullRows, m - fullRows, j0, nr);
                 continue;
             }
-            // One or two rows left (a batch-1 GEMV above all): a row at a time, not padded to MR rows.
+            for (int i0 = 0; i0 < full; i0 += MR) {
+                micro(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n, add);
+            }
+            for (int i0 = full; i0 < quad; i0 += 4) {
+                micro4(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n, add);
+            }
+            // One to three rows left (a batch-1 GEMV above all): a row at a time, not padded.
             for (int i = quad; i < m; i++) {
-                if (nr == NR) {
-                    microRow(a, i * rs, ps, bp, bo, k, c, i * n + j0, add);
-                } else {
-                    Arrays.fill(edge, 0, NR, 0f);
-                    microRow(a, i * rs, ps, bp, bo, k, edge, 0, true);
-                    addEdge(c, n, i, 1, j0, nr);
-                }
+                microRow(a, i * k, bp, bo, k, c, i * n + j0, add);
             }
         }
     }
 
-    private void addEdge(float[] c, int n, int i0, int mr, int j0, int nr) {
+    /** C's block from the edge buffer: copied, or added when the MMA accumulates. */
+    private void mergeEdge(float[] c, int n, int i0, int mr, int j0, int nr, boolean add) {
         for (int r = 0; r < mr; r++) {
             int row = (i0 + r) * n + j0;
             for (int q = 0; q < nr; q++) {
-                c[row + q] += edge[r * NR + q];
+                c[row + q] = add ? c[row + q] + edge[r * NR + q] : edge[r * NR + q];
             }
         }
     }
 
-    /** The last m % MR rows of op(A), zero-padded to MR rows, row-major with row stride k. */
-    private void packTailRows(float[] a, int rs, int ps, int from, int m, int k) {
-        Arrays.fill(packedA, 0, MR * k, 0f);
-        for (int i = from; i < m; i++) {
-            int o = (i - from) * k;
-            for (int p = 0; p < k; p++) {
-                packedA[o + p] = a[i * rs + p * ps];
+    /** out[p * ar + i] = a[i * ac + p]: the k x m row-major A of a transposed operand as m x k. */
+    private static void transpose(float[] a, int ar, int ac, float[] out) {
+        for (int i = 0; i < ar; i++) {
+            for (int j = 0; j < ac; j++) {
+                out[j * ar + i] = a[i * ac + j];
             }
         }
     }
@@ -166,7 +145,8 @@ final class VectorMatmul {
             return;
         }
         if (tb) {
-            // op(B) = B^T: column q of the panel is row j0 + q of B, read along the row (sequential reads).
+            // op(B) = B^T: column q of the panel is row j0 + q of B, read along the row (sequential reads; the
+            // other order, writes in sequence, measured 40 % slower).
             for (int q = 0; q < NR; q++) {
                 if (q < nr) {
                     int row = (j0 + q) * bc;
@@ -192,145 +172,150 @@ final class VectorMatmul {
         }
     }
 
-    /** out[at..] = v, or += v when {@code add}; inlined, so the test is decided once per call. */
-    private static void store(FloatVector v, float[] out, int at, boolean add) {
-        (add ? v.add(FloatVector.fromArray(SP, out, at)) : v).intoArray(out, at);
+    /**
+     * The accumulator of one vector of C: its current value when the MMA accumulates, else zero. Loading C
+     * here rather than adding it at the store keeps C2 from spilling the accumulators (a store helper with
+     * an add branch cost 15-20 % on the eight-row kernel).
+     */
+    private static FloatVector init(float[] out, int at, boolean add) {
+        return add ? FloatVector.fromArray(SP, out, at) : FloatVector.zero(SP);
     }
 
     /**
-     * out[MR x NR at off, row stride ldc] += op(A)[MR rows from aoff] . packedB panel. Static, one local per
-     * value, stores written out: passing vectors to a call that is not inlined would box them all, and
-     * C2 keeps the twelve accumulators in registers only this way.
+     * out[MR x NR at off, row stride ldc] (+)= A[MR rows from aoff, row stride rs] . packedB panel. Static, one
+     * local per value, stores written out, A indexed from the loop variable alone: C2 keeps the sixteen
+     * accumulators in registers only this way (one pointer per row ran at 183 GFLOP/s instead of 240).
      */
-    private static void micro(float[] a, int aoff, int rs, int ps, float[] bp, int boff, int k, float[] out, int off, int ldc,
-                              boolean add) {
-        FloatVector c00 = FloatVector.zero(SP);
-        FloatVector c01 = FloatVector.zero(SP);
-        FloatVector c10 = FloatVector.zero(SP);
-        FloatVector c11 = FloatVector.zero(SP);
-        FloatVector c20 = FloatVector.zero(SP);
-        FloatVector c21 = FloatVector.zero(SP);
-        FloatVector c30 = FloatVector.zero(SP);
-        FloatVector c31 = FloatVector.zero(SP);
-        FloatVector c40 = FloatVector.zero(SP);
-        FloatVector c41 = FloatVector.zero(SP);
-        FloatVector c50 = FloatVector.zero(SP);
-        FloatVector c51 = FloatVector.zero(SP);
+    private static void micro(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc,
+            boolean add) {
+        FloatVector c00 = init(out, off, add);
+        FloatVector c01 = init(out, off + L, add);
+        FloatVector c10 = init(out, off + ldc, add);
+        FloatVector c11 = init(out, off + ldc + L, add);
+        FloatVector c20 = init(out, off + 2 * ldc, add);
+        FloatVector c21 = init(out, off + 2 * ldc + L, add);
+        FloatVector c30 = init(out, off + 3 * ldc, add);
+        FloatVector c31 = init(out, off + 3 * ldc + L, add);
+        FloatVector c40 = init(out, off + 4 * ldc, add);
+        FloatVector c41 = init(out, off + 4 * ldc + L, add);
+        FloatVector c50 = init(out, off + 5 * ldc, add);
+        FloatVector c51 = init(out, off + 5 * ldc + L, add);
+        FloatVector c60 = init(out, off + 6 * ldc, add);
+        FloatVector c61 = init(out, off + 6 * ldc + L, add);
+        FloatVector c70 = init(out, off + 7 * ldc, add);
+        FloatVector c71 = init(out, off + 7 * ldc + L, add);
         int o0 = aoff;
         int o1 = aoff + rs;
         int o2 = aoff + 2 * rs;
         int o3 = aoff + 3 * rs;
         int o4 = aoff + 4 * rs;
         int o5 = aoff + 5 * rs;
-        int bo = boff;
-        for (int p = 0; p < k; p++, bo += NR, o0 += ps, o1 += ps, o2 += ps, o3 += ps, o4 += ps, o5 += ps) {
+        int o6 = aoff + 6 * rs;
+        int o7 = aoff + 7 * rs;
+        for (int p = 0, bo = boff; p < k; p++, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
             FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
-            FloatVector a0 = FloatVector.broadcast(SP, a[o0]);
+            FloatVector a0 = FloatVector.broadcast(SP, a[o0 + p]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(SP, a[o1]);
+            FloatVector a1 = FloatVector.broadcast(SP, a[o1 + p]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(SP, a[o2]);
+            FloatVector a2 = FloatVector.broadcast(SP, a[o2 + p]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(SP, a[o3]);
+            FloatVector a3 = FloatVector.broadcast(SP, a[o3 + p]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(SP, a[o4]);
+            FloatVector a4 = FloatVector.broadcast(SP, a[o4 + p]);
             c40 = a4.fma(b0, c40);
             c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(SP, a[o5]);
+            FloatVector a5 = FloatVector.broadcast(SP, a[o5 + p]);
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(SP, a[o6 + p]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(SP, a[o7 + p]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
         }
-        int r = off;
-        store(c00, out, r, add);
-        store(c01, out, r + L, add);
-        r += ldc;
-        store(c10, out, r, add);
-        store(c11, out, r + L, add);
-        r += ldc;
-        store(c20, out, r, add);
-        store(c21, out, r + L, add);
-        r += ldc;
-        store(c30, out, r, add);
-        store(c31, out, r + L, add);
-        r += ldc;
-        store(c40, out, r, add);
-        store(c41, out, r + L, add);
-        r += ldc;
-        store(c50, out, r, add);
-        store(c51, out, r + L, add);
+        c00.intoArray(out, off);
+        c01.intoArray(out, off + L);
+        c10.intoArray(out, off + ldc);
+        c11.intoArray(out, off + ldc + L);
+        c20.intoArray(out, off + 2 * ldc);
+        c21.intoArray(out, off + 2 * ldc + L);
+        c30.intoArray(out, off + 3 * ldc);
+        c31.intoArray(out, off + 3 * ldc + L);
+        c40.intoArray(out, off + 4 * ldc);
+        c41.intoArray(out, off + 4 * ldc + L);
+        c50.intoArray(out, off + 5 * ldc);
+        c51.intoArray(out, off + 5 * ldc + L);
+        c60.intoArray(out, off + 6 * ldc);
+        c61.intoArray(out, off + 6 * ldc + L);
+        c70.intoArray(out, off + 7 * ldc);
+        c71.intoArray(out, off + 7 * ldc + L);
     }
 
     /**
-     * As {@link #micro} for four rows (the tail of 64- and 256-row tiles), reading A in place. Written out
-     * again on purpose, not parameterised: C2 keeps the accumulators in registers only as separate locals.
+     * As {@link #micro} for four rows (the tail of a tile whose rows are not a multiple of eight). Written
+     * out again on purpose, not parameterised: C2 keeps the accumulators in registers only as separate locals.
      */
-    private static void micro4(float[] a, int aoff, int rs, int ps, float[] bp, int boff, int k, float[] out, int off, int ldc,
-                              boolean add) {
-        FloatVector c00 = FloatVector.zero(SP);
-        FloatVector c01 = FloatVector.zero(SP);
-        FloatVector c10 = FloatVector.zero(SP);
-        FloatVector c11 = FloatVector.zero(SP);
-        FloatVector c20 = FloatVector.zero(SP);
-        FloatVector c21 = FloatVector.zero(SP);
-        FloatVector c30 = FloatVector.zero(SP);
-        FloatVector c31 = FloatVector.zero(SP);
+    private static void micro4(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc,
+            boolean add) {
+        FloatVector c00 = init(out, off, add);
+        FloatVector c01 = init(out, off + L, add);
+        FloatVector c10 = init(out, off + ldc, add);
+        FloatVector c11 = init(out, off + ldc + L, add);
+        FloatVector c20 = init(out, off + 2 * ldc, add);
+        FloatVector c21 = init(out, off + 2 * ldc + L, add);
+        FloatVector c30 = init(out, off + 3 * ldc, add);
+        FloatVector c31 = init(out, off + 3 * ldc + L, add);
         int o0 = aoff;
-        int o1 = aoff + 1 * rs;
+        int o1 = aoff + rs;
         int o2 = aoff + 2 * rs;
         int o3 = aoff + 3 * rs;
-        int bo = boff;
-        for (int p = 0; p < k; p++, bo += NR, o0 += ps, o1 += ps, o2 += ps, o3 += ps) {
+        for (int p = 0, bo = boff; p < k; p++, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
             FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
-            FloatVector a0 = FloatVector.broadcast(SP, a[o0]);
+            FloatVector a0 = FloatVector.broadcast(SP, a[o0 + p]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(SP, a[o1]);
+            FloatVector a1 = FloatVector.broadcast(SP, a[o1 + p]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(SP, a[o2]);
+            FloatVector a2 = FloatVector.broadcast(SP, a[o2 + p]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(SP, a[o3]);
+            FloatVector a3 = FloatVector.broadcast(SP, a[o3 + p]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        int r = off;
-        store(c00, out, r, add);
-        store(c01, out, r + L, add);
-        r += ldc;
-        store(c10, out, r, add);
-        store(c11, out, r + L, add);
-        r += ldc;
-        store(c20, out, r, add);
-        store(c21, out, r + L, add);
-        r += ldc;
-        store(c30, out, r, add);
-        store(c31, out, r + L, add);
+        c00.intoArray(out, off);
+        c01.intoArray(out, off + L);
+        c10.intoArray(out, off + ldc);
+        c11.intoArray(out, off + ldc + L);
+        c20.intoArray(out, off + 2 * ldc);
+        c21.intoArray(out, off + 2 * ldc + L);
+        c30.intoArray(out, off + 3 * ldc);
+        c31.intoArray(out, off + 3 * ldc + L);
     }
 
     /**
-     * out[1 x NR at off] += op(A) row at aoff . packedB panel, with one accumulator chain per vector as in
+     * out[1 x NR at off] (+)= A row at aoff . packedB panel, with one accumulator chain per vector as in
      * {@link #micro}: every row of a product gets the same bits whichever kernel computes it, so a row's
-     * result does not depend on the batch it is in or on how the batch is divided among sentrons. (Four
-     * chains ran a batch-1 GEMV 3 % faster, at the price of that property.)
+     * result does not depend on the batch it is in or on how the batch is divided among sentrons.
      */
-    private static void microRow(float[] a, int aoff, int ps, float[] bp, int boff, int k, float[] out, int off, boolean add) {
-        FloatVector c0 = FloatVector.zero(SP);
-        FloatVector c1 = FloatVector.zero(SP);
-        int o = aoff;
-        int bo = boff;
-        for (int p = 0; p < k; p++, o += ps, bo += NR) {
-            FloatVector x0 = FloatVector.broadcast(SP, a[o]);
+    private static void microRow(float[] a, int aoff, float[] bp, int boff, int k, float[] out, int off, boolean add) {
+        FloatVector c0 = init(out, off, add);
+        FloatVector c1 = init(out, off + L, add);
+        for (int p = 0, bo = boff; p < k; p++, bo += NR) {
+            FloatVector x0 = FloatVector.broadcast(SP, a[aoff + p]);
             c0 = x0.fma(FloatVector.fromArray(SP, bp, bo), c0);
             c1 = x0.fma(FloatVector.fromArray(SP, bp, bo + L), c1);
         }
-        store(c0, out, off, add);
-        store(c1, out, off + L, add);
+        c0.intoArray(out, off);
+        c1.intoArray(out, off + L);
     }
 }
