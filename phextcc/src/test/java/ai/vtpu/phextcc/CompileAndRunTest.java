@@ -1,6 +1,7 @@
 package ai.vtpu.phextcc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -234,6 +235,79 @@ class CompileAndRunTest {
         assertTrue(Compiler.compile(g, 2, sentrons).report().stream().noneMatch(l -> l.startsWith("page-major")));
         // Matmuls whose inner steps are counted loops read the one-page values as well.
         compareAtTier(g, 3, 2e-4, sentrons, 1);
+    }
+
+    /** The number after {@code label} in the compiler report's "keep in registers" line, or -1 without one. */
+    static int keptCount(List<String> report, String label) {
+        for (String line : report) {
+            if (line.startsWith("keep in registers")) {
+                String rest = line.substring(line.indexOf(label) + label.length()).trim();
+                return Integer.parseInt(rest.split("[ ,]")[0]);
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * -O3 keeps an attention block's values in registers: no GATHER of what the block scattered, no SCATTER to
+     * a value only the block reads, and the results still equal the reference on 1 and 2 sentrons.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void attentionValuesStayInRegisters(int sentrons) {
+        Graph g = IrParser.parse("""
+                graph att
+                input x: f32[4, 16, 32]
+                input wq: f32[32, 32]
+                input wk: f32[32, 32]
+                input wv: f32[32, 32]
+                q = matmul(x, wq)
+                k = matmul(x, wk)
+                v = matmul(x, wv)
+                s = matmul(q, k, transpose_b=true)
+                p = softmax(s)
+                a = matmul(p, v)
+                r = add(a, x)
+                y = layer_norm(r)
+                output y
+                """, "att.ir");
+        compareAtTier(g, 3, 2e-4, sentrons);
+        Compiler.Result res = Compiler.compile(g, 3, sentrons);
+        // Six values of one page each (a is fused into r): at least six gathers and scatters per page go.
+        assertTrue(keptCount(res.report(), "gathers forwarded") >= 6 * 4 / sentrons, res.report().toString());
+        assertTrue(keptCount(res.report(), "scatters dropped") >= 6 * 4 / sentrons, res.report().toString());
+        for (String value : List.of("q", "k", "v", "s", "p", "r")) {
+            assertFalse(res.assembly().contains(", " + value + "@"), value + " still goes through memory:\n" + res.assembly());
+        }
+        assertEquals(-1, keptCount(Compiler.compile(g, 2, sentrons).report(), "gathers forwarded"));
+    }
+
+    /**
+     * Eighteen values live at once do not fit the sixteen tile registers: some go through memory as lowered,
+     * and the results still equal the reference.
+     */
+    @Test
+    void valuesBeyondSixteenRegistersGoThroughMemory() {
+        StringBuilder ir = new StringBuilder("graph wide\ninput x: f32[2, 8, 16]\n");
+        String[] ops = {"relu", "exp", "sigmoid", "tanh", "neg", "abs"};
+        for (int i = 0; i < 18; i++) {
+            ir.append("a").append(i).append(" = ").append(ops[i % ops.length]).append(i < ops.length ? "(x)" : "(a" + (i - ops.length) + ")")
+                    .append('\n');
+        }
+        ir.append("s1 = add(a0, a1)\n");
+        for (int i = 2; i < 18; i++) {
+            ir.append("s").append(i).append(" = add(s").append(i - 1).append(", a").append(i).append(")\n");
+        }
+        ir.append("output s17\n");
+        Graph g = IrParser.parse(ir.toString(), "wide.ir");
+        compareAtTier(g, 3, 2e-4);
+        Compiler.Result res = Compiler.compile(g, 3, 1);
+        int forwarded = keptCount(res.report(), "gathers forwarded");
+        assertTrue(forwarded > 0, res.report().toString());
+        // Each of the 2 pages reads 46 values the chain made (a6..a17 read an a, s1 two, s2..s17 an s and an a):
+        // not all of them can stay.
+        assertTrue(forwarded < 2 * 46, res.report().toString());
+        assertTrue(res.assembly().lines().anyMatch(l -> l.matches(".*CSET P\\d, [as]\\d+@.*")), res.assembly());
     }
 
     /** A value of a chain that a node after the chain reads keeps every page; the results equal the reference. */

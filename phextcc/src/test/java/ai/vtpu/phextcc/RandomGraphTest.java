@@ -1,6 +1,7 @@
 package ai.vtpu.phextcc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.vtpu.isa.verify.Validator;
@@ -58,6 +59,8 @@ class RandomGraphTest {
     static final AtomicInteger GRAPHS = new AtomicInteger();
     static final AtomicInteger SPLIT_COMPILED = new AtomicInteger();
     static final AtomicInteger SPLIT_REFUSED = new AtomicInteger();
+    /** Compiles in which -O3 kept values in registers (KeepInRegisters forwarded a GATHER). */
+    static final AtomicInteger KEPT = new AtomicInteger();
     static final Map<String, Integer> REFUSALS = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** The fixed seeds: 300 graphs (about 10 s on two cores). */
@@ -102,7 +105,11 @@ class RandomGraphTest {
     @AfterAll
     static void summary() {
         System.out.println("RandomGraphTest: " + GRAPHS.get() + " graphs; multi-sentron compiles " + SPLIT_COMPILED.get()
-                + ", refused " + SPLIT_REFUSED.get() + " " + REFUSALS);
+                + ", refused " + SPLIT_REFUSED.get() + " " + REFUSALS + "; compiles with values kept in registers " + KEPT.get());
+        if (GRAPHS.get() >= 100) {
+            // The fuzzing must reach the register pass, or it tests nothing of it.
+            assertTrue(KEPT.get() > 0, "no compile kept a value in registers");
+        }
     }
 
     static Map<String, float[]> inputs(Graph g, long seed) {
@@ -144,6 +151,9 @@ class RandomGraphTest {
         }
         if (sentrons > 1) {
             SPLIT_COMPILED.incrementAndGet();
+        }
+        if (CompileAndRunTest.keptCount(res.report(), "gathers forwarded") > 0) {
+            KEPT.incrementAndGet();
         }
         try {
             assertEquals(List.of(), Validator.validate(res.program()), "validator findings");

@@ -20,24 +20,26 @@ public final class CodeGen {
      * @param prefetch insert PREFETCH of the next inner tile
      * @param morton visit output tiles along a Morton curve
      * @param pageMajor lower chains of page-wise nodes page by page (see {@link #chainEnd})
+     * @param keepInRegisters keep values in tile registers between the nodes that make and use them
+     *     ({@link KeepInRegisters})
      * @param repeat run the whole computation this many times in a loop (benchmarks time steady state with it)
      * @param loopSteps matmuls with more inner steps than this per output tile become counted loops
      */
-    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, boolean pageMajor, int sentrons,
-                          int repeat, int loopSteps) {
+    public record Options(boolean onePerSiw, boolean rotate, boolean prefetch, boolean morton, boolean pageMajor,
+                          boolean keepInRegisters, int sentrons, int repeat, int loopSteps) {
         /** The default of {@code loopSteps}. */
         public static final int LOOP_STEPS = 16;
 
         public Options withSentrons(int n) {
-            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, n, repeat, loopSteps);
+            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, keepInRegisters, n, repeat, loopSteps);
         }
 
         public Options withRepeat(int r) {
-            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, sentrons, r, loopSteps);
+            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, keepInRegisters, sentrons, r, loopSteps);
         }
 
         public Options withLoopSteps(int s) {
-            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, sentrons, repeat, s);
+            return new Options(onePerSiw, rotate, prefetch, morton, pageMajor, keepInRegisters, sentrons, repeat, s);
         }
     }
 
@@ -115,7 +117,10 @@ public final class CodeGen {
             }
             return "1.1.1/1.1.1/1." + sec + "." + scr;
         };
-        Emitter e = new Emitter(ids, pageAddress);
+        Emitter e = new Emitter(ids, pageAddress, tensor -> {
+            TensorType t = part.local.containsKey(tensor) ? part.local.get(tensor) : g.type(tensor);
+            return t.rank() == 1 ? new int[] {1, t.shape().get(0)} : new int[] {t.rows(), t.cols()};
+        });
         Lowering lowering = new Lowering(g, part.local, e, o.rotate(), o.prefetch(), o.morton(), o.loopSteps());
         lowering.gatheredValues(part.gathered);
         for (String in : g.inputs().keySet()) {
@@ -138,6 +143,18 @@ public final class CodeGen {
             }
         }
         List<Instr> instrs = e.instrs();
+        KeepInRegisters.Result kept = null;
+        if (o.keepInRegisters()) {
+            java.util.Set<Integer> scratch = new java.util.HashSet<>();
+            for (String line : asm.toString().split("\n")) {
+                // ".tensor NAME TYPE @COORD ROLE [split]": the role follows the coordinate.
+                if (line.startsWith(".tensor ") && line.substring(line.indexOf('@')).split(" ")[1].equals("scratch")) {
+                    scratch.add(Instr.MEMORY + ids.get(line.split(" ")[1]));
+                }
+            }
+            kept = KeepInRegisters.run(instrs, scratch::contains);
+            instrs = kept.ops();
+        }
         List<Scheduler.Slot> siws = new Scheduler(o.onePerSiw()).schedule(instrs);
         long ops = 0;
         long flops = 0;
@@ -195,6 +212,10 @@ public final class CodeGen {
         if (o.pageMajor()) {
             report.add(String.format(Locale.ROOT, "%-22s chains %d, nodes %d, values kept to one page %d", "page-major",
                     chainRanges.size(), chainRanges.stream().mapToInt(r -> r[1] - r[0]).sum(), onePage.size()));
+        }
+        if (kept != null) {
+            report.add(String.format(Locale.ROOT, "%-22s gathers forwarded %d, scatters dropped %d", "keep in registers",
+                    kept.forwarded(), kept.droppedScatters()));
         }
         report.add(String.format(Locale.ROOT, "%-22s FLOPs %d (estimated, tile shapes), bytes moved by S %d, tile registers %d of 16",
                 "estimate", flops, bytes, tiles.cardinality()));

@@ -11,14 +11,21 @@ final class Emitter {
     private final List<Instr> out = new ArrayList<>();
     private final Map<String, Integer> tensorIds;
     private final java.util.function.BiFunction<String, Integer, String> pageAddress;
+    private final Bounds bounds;
     private int nextCoord;
+
+    /** The rows and columns of the matrix at one page of a tensor (a rank-1 tensor is one line). */
+    interface Bounds {
+        int[] pageShape(String tensor);
+    }
 
     /**
      * @param pageAddress the address text of page p of a tensor (its name for page 0, a coordinate otherwise)
      */
-    Emitter(Map<String, Integer> tensorIds, java.util.function.BiFunction<String, Integer, String> pageAddress) {
+    Emitter(Map<String, Integer> tensorIds, java.util.function.BiFunction<String, Integer, String> pageAddress, Bounds bounds) {
         this.tensorIds = tensorIds;
         this.pageAddress = pageAddress;
+        this.bounds = bounds;
     }
 
     /**
@@ -111,7 +118,7 @@ final class Emitter {
         int p = coordFor();
         add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
         add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
-                bits(tile(t)), true, 0, 4L * rows * cols));
+                bits(tile(t)), true, 0, 4L * rows * cols, copy(false, t, tensor, row0, col0, rows, cols)));
         holds.put(t, key);
     }
 
@@ -136,7 +143,18 @@ final class Emitter {
         int p = coordFor();
         add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
         add(new Instr(Pipe.S, "SCATTER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), tile(t)),
-                bits(memory(tensor)), true, 0, 4L * rows * cols));
+                bits(memory(tensor)), true, 0, 4L * rows * cols, copy(true, t, tensor, row0, col0, rows, cols)));
+    }
+
+    private Instr.Copy copy(boolean scatter, int t, String value, int row0, int col0, int rows, int cols) {
+        int h = value.indexOf('#');
+        int viewRow = h < 0 ? 0 : Integer.parseInt(value.substring(value.indexOf(':', h) + 1));
+        int[] shape = bounds.pageShape(tensorOf(value));
+        boolean inside = viewRow + row0 + rows <= shape[0] && col0 + cols <= shape[1];
+        String page = address(value, row0, col0);
+        page = page.substring(0, page.lastIndexOf('@'));
+        return new Instr.Copy(scatter, t, memory(value), key(value, row0, col0, rows, cols), page, viewRow + row0, col0, rows,
+                cols, inside);
     }
 
     /** A ready-made block of SIW lines (see {@link Instr#block}). */

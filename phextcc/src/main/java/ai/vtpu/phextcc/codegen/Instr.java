@@ -10,10 +10,39 @@ import java.util.BitSet;
  *
  * @param async an S op or a communication C op: it retires after later SIWs issue, so a consumer in
  *     another pipe must wait for its tag
+ * @param copy what a plain GATHER or SCATTER moves, else null
  */
-public record Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean async, long flops, long bytes) {
+public record Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean async, long flops, long bytes, Copy copy) {
 
     public static final int MEMORY = 64;
+
+    /**
+     * A tile register and the region of memory a GATHER fills it from or a SCATTER writes it to.
+     *
+     * @param region the tensor, address and shape: equal strings for the same region
+     * @param page the address of the page the region is on
+     * @param row the region's first row on the page (0-based)
+     * @param col its first column
+     * @param inside whether the region lies within the tensor's page; if not, GATHER pads with zeros and
+     *     SCATTER drops the rest, so the register and the memory differ
+     */
+    public record Copy(boolean scatter, int tile, int memoryBit, String region, String page, int row, int col, int rows,
+                       int cols, boolean inside) {
+        /** Whether the two regions share an element (or may: the same tensor's memory on the same page). */
+        public boolean overlaps(Copy o) {
+            return memoryBit == o.memoryBit && page.equals(o.page) && row < o.row + o.rows && o.row < row + rows
+                    && col < o.col + o.cols && o.col < col + cols;
+        }
+
+        Copy withTile(int t) {
+            return new Copy(scatter, t, memoryBit, region, page, row, col, rows, cols, inside);
+        }
+    }
+
+    /** An op with no region moved. */
+    public Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean async, long flops, long bytes) {
+        this(pipe, asm, reads, writes, async, flops, bytes, null);
+    }
 
     /**
      * A block of ready-made SIW lines (a counted loop) that the scheduler places after everything before it

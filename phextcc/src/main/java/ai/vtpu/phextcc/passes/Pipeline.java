@@ -25,7 +25,7 @@ public final class Pipeline {
     }
 
     public static CodeGen.Options codegenOptions(int optLevel) {
-        return new CodeGen.Options(optLevel == 0, optLevel >= 2, optLevel >= 3, optLevel >= 3, optLevel >= 3, 1, 1,
+        return new CodeGen.Options(optLevel == 0, optLevel >= 2, optLevel >= 3, optLevel >= 3, optLevel >= 3, optLevel >= 3, 1, 1,
                 CodeGen.Options.LOOP_STEPS);
     }
 }
