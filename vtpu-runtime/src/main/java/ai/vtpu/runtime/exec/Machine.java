@@ -558,6 +558,9 @@ public final class Machine {
     private record Pending(int id, Sentron sentron, java.util.concurrent.atomic.AtomicBoolean taken) {
     }
 
+    /** How long the calling thread spins for the pool's sentrons to finish before it waits to be notified. */
+    static final long END_SPIN_NANOS = 200_000;
+
     private static List<SentronStats> execute(Program program, Sentron.Code code, boolean[] idle, Options options,
                                               List<PhextPageTable> tables,
                                               List<Registers> registers, List<Kernels> kernels,
@@ -682,6 +685,14 @@ public final class Machine {
         boolean interrupted = Thread.currentThread().isInterrupted();
         if (interrupted) {
             stopPool.run(); // the caller was interrupted (while its sentron ran, or before): the others stop too
+        }
+        // The pool's sentrons run on cores of their own (no more sentrons than cores): wait for the last of them
+        // spinning for a while, since being woken by its notify took tens of microseconds on the build VM.
+        if (!interrupted && n <= cpus) {
+            long until = System.nanoTime() + END_SPIN_NANOS;
+            while (live.get() > 0 && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
         }
         synchronized (stopped) {
             while (live.get() > 0) {
