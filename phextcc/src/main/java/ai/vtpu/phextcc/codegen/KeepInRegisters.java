@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * <ol>
  * <li>drops a GATHER of exactly the region that a SCATTER of the same run wrote last, the tensor's memory
  *     unwritten since: the GATHER's readers read the scattered value instead;
- * <li>drops the SCATTERs to scratch tensors that nothing reads any more;
+ * <li>drops the SCATTERs (and PREFETCHes) of scratch tensors that nothing reads any more;
  * <li>assigns the registers again by a linear scan over the values' live ranges (the lowering's fixed
  *     registers would overwrite the values kept), taking the register freed last, so that few tiles are
  *     touched and they stay in cache.
@@ -167,25 +167,34 @@ final class KeepInRegisters {
                 && c.writes().cardinality() == 1 && ops.get(i).reads().get(c.writes().nextSetBit(0));
     }
 
-    /** SCATTERs (with their CSETs) to scratch tensors that no op left reads. */
+    /**
+     * SCATTERs and PREFETCHes (with their CSETs) of scratch tensors that no op left reads (a PREFETCH only
+     * hints at a later read).
+     */
     private static int dropDeadScatters(List<Instr> ops, boolean[] drop, IntPredicate scratchMemory) {
         BitSet read = new BitSet();
         for (int i = 0; i < ops.size(); i++) {
-            if (!drop[i]) {
+            if (!drop[i] && !prefetch(ops.get(i))) {
                 read.or(ops.get(i).reads().get(Instr.MEMORY, Math.max(Instr.MEMORY, ops.get(i).reads().length())));
             }
         }
         int dropped = 0;
         for (int i = 0; i < ops.size(); i++) {
-            Instr.Copy c = ops.get(i).copy();
-            if (c != null && c.scatter() && !drop[i] && scratchMemory.test(c.memoryBit()) && !read.get(c.memoryBit() - Instr.MEMORY)
-                    && csetBefore(ops, i, 0)) {
+            Instr op = ops.get(i);
+            Instr.Copy c = op.copy();
+            int memory = c != null && c.scatter() ? c.memoryBit()
+                    : prefetch(op) ? op.reads().nextSetBit(Instr.MEMORY) : -1;
+            if (memory >= 0 && !drop[i] && scratchMemory.test(memory) && !read.get(memory - Instr.MEMORY) && csetBefore(ops, i, 0)) {
                 drop[i] = true;
                 drop[i - 1] = true;
-                dropped++;
+                dropped += c != null ? 1 : 0;
             }
         }
         return dropped;
+    }
+
+    private static boolean prefetch(Instr op) {
+        return op.pipe() == Pipe.S && op.asm().startsWith("PREFETCH ");
     }
 
     /**
