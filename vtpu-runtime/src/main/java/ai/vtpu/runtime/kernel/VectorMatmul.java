@@ -88,16 +88,19 @@ final class VectorMatmul {
             } else {
                 packB(b, bc, tb, j0, nr, k);
             }
-            if (nr < NR) {
-                // A ragged last panel: each block into the buffer, then its nr columns into C.
+            // A zeroing MMA's full blocks go straight to C. An accumulating one's, and the blocks of a ragged last
+            // panel, go through the buffer and are then added (or copied) into C. The kernels always sum from
+            // zero, with no add branch (one kept C2 from holding the eight-row kernel's accumulators in
+            // registers); summing from C instead rounded worse: 3e-6 from ONNX Runtime on the MLP, not 5e-7.
+            if (add || nr < NR) {
                 for (int i0 = 0; i0 < m; ) {
                     int mr = i0 + MR <= m ? MR : i0 + 4 <= m ? 4 : 1;
                     if (mr == MR) {
-                        micro(a, i0 * k, k, bp, bo, k, edge, 0, NR, false);
+                        micro(a, i0 * k, k, bp, bo, k, edge, 0, NR);
                     } else if (mr == 4) {
-                        micro4(a, i0 * k, k, bp, bo, k, edge, 0, NR, false);
+                        micro4(a, i0 * k, k, bp, bo, k, edge, 0, NR);
                     } else {
-                        microRow(a, i0 * k, bp, bo, k, edge, 0, false);
+                        microRow(a, i0 * k, bp, bo, k, edge, 0);
                     }
                     mergeEdge(c, n, i0, mr, j0, nr, add);
                     i0 += mr;
@@ -105,14 +108,14 @@ final class VectorMatmul {
                 continue;
             }
             for (int i0 = 0; i0 < full; i0 += MR) {
-                micro(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n, add);
+                micro(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n);
             }
             for (int i0 = full; i0 < quad; i0 += 4) {
-                micro4(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n, add);
+                micro4(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n);
             }
             // One to three rows left (a batch-1 GEMV above all): a row at a time, not padded.
             for (int i = quad; i < m; i++) {
-                microRow(a, i * k, bp, bo, k, c, i * n + j0, add);
+                microRow(a, i * k, bp, bo, k, c, i * n + j0);
             }
         }
     }
@@ -121,6 +124,11 @@ final class VectorMatmul {
     private void mergeEdge(float[] c, int n, int i0, int mr, int j0, int nr, boolean add) {
         for (int r = 0; r < mr; r++) {
             int row = (i0 + r) * n + j0;
+            if (nr == NR && add) {
+                FloatVector.fromArray(SP, edge, r * NR).add(FloatVector.fromArray(SP, c, row)).intoArray(c, row);
+                FloatVector.fromArray(SP, edge, r * NR + L).add(FloatVector.fromArray(SP, c, row + L)).intoArray(c, row + L);
+                continue;
+            }
             for (int q = 0; q < nr; q++) {
                 c[row + q] = add ? c[row + q] + edge[r * NR + q] : edge[r * NR + q];
             }
@@ -173,37 +181,28 @@ final class VectorMatmul {
     }
 
     /**
-     * The accumulator of one vector of C: its current value when the MMA accumulates, else zero. Loading C
-     * here rather than adding it at the store keeps C2 from spilling the accumulators (a store helper with
-     * an add branch cost 15-20 % on the eight-row kernel).
-     */
-    private static FloatVector init(float[] out, int at, boolean add) {
-        return add ? FloatVector.fromArray(SP, out, at) : FloatVector.zero(SP);
-    }
-
-    /**
-     * out[MR x NR at off, row stride ldc] (+)= A[MR rows from aoff, row stride rs] . packedB panel. Static, one
+     * out[MR x NR at off, row stride ldc] = A[MR rows from aoff, row stride rs] . packedB panel. Static, one
      * local per value, stores written out, A indexed from the loop variable alone: C2 keeps the sixteen
-     * accumulators in registers only this way (one pointer per row ran at 183 GFLOP/s instead of 240).
+     * accumulators in registers only this way (one pointer per row ran at 183 GFLOP/s instead of 240, and a
+     * store that adds to C when accumulating at 200).
      */
-    private static void micro(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc,
-            boolean add) {
-        FloatVector c00 = init(out, off, add);
-        FloatVector c01 = init(out, off + L, add);
-        FloatVector c10 = init(out, off + ldc, add);
-        FloatVector c11 = init(out, off + ldc + L, add);
-        FloatVector c20 = init(out, off + 2 * ldc, add);
-        FloatVector c21 = init(out, off + 2 * ldc + L, add);
-        FloatVector c30 = init(out, off + 3 * ldc, add);
-        FloatVector c31 = init(out, off + 3 * ldc + L, add);
-        FloatVector c40 = init(out, off + 4 * ldc, add);
-        FloatVector c41 = init(out, off + 4 * ldc + L, add);
-        FloatVector c50 = init(out, off + 5 * ldc, add);
-        FloatVector c51 = init(out, off + 5 * ldc + L, add);
-        FloatVector c60 = init(out, off + 6 * ldc, add);
-        FloatVector c61 = init(out, off + 6 * ldc + L, add);
-        FloatVector c70 = init(out, off + 7 * ldc, add);
-        FloatVector c71 = init(out, off + 7 * ldc + L, add);
+    private static void micro(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc) {
+        FloatVector c00 = FloatVector.zero(SP);
+        FloatVector c01 = FloatVector.zero(SP);
+        FloatVector c10 = FloatVector.zero(SP);
+        FloatVector c11 = FloatVector.zero(SP);
+        FloatVector c20 = FloatVector.zero(SP);
+        FloatVector c21 = FloatVector.zero(SP);
+        FloatVector c30 = FloatVector.zero(SP);
+        FloatVector c31 = FloatVector.zero(SP);
+        FloatVector c40 = FloatVector.zero(SP);
+        FloatVector c41 = FloatVector.zero(SP);
+        FloatVector c50 = FloatVector.zero(SP);
+        FloatVector c51 = FloatVector.zero(SP);
+        FloatVector c60 = FloatVector.zero(SP);
+        FloatVector c61 = FloatVector.zero(SP);
+        FloatVector c70 = FloatVector.zero(SP);
+        FloatVector c71 = FloatVector.zero(SP);
         int o0 = aoff;
         int o1 = aoff + rs;
         int o2 = aoff + 2 * rs;
@@ -262,16 +261,15 @@ final class VectorMatmul {
      * As {@link #micro} for four rows (the tail of a tile whose rows are not a multiple of eight). Written
      * out again on purpose, not parameterised: C2 keeps the accumulators in registers only as separate locals.
      */
-    private static void micro4(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc,
-            boolean add) {
-        FloatVector c00 = init(out, off, add);
-        FloatVector c01 = init(out, off + L, add);
-        FloatVector c10 = init(out, off + ldc, add);
-        FloatVector c11 = init(out, off + ldc + L, add);
-        FloatVector c20 = init(out, off + 2 * ldc, add);
-        FloatVector c21 = init(out, off + 2 * ldc + L, add);
-        FloatVector c30 = init(out, off + 3 * ldc, add);
-        FloatVector c31 = init(out, off + 3 * ldc + L, add);
+    private static void micro4(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc) {
+        FloatVector c00 = FloatVector.zero(SP);
+        FloatVector c01 = FloatVector.zero(SP);
+        FloatVector c10 = FloatVector.zero(SP);
+        FloatVector c11 = FloatVector.zero(SP);
+        FloatVector c20 = FloatVector.zero(SP);
+        FloatVector c21 = FloatVector.zero(SP);
+        FloatVector c30 = FloatVector.zero(SP);
+        FloatVector c31 = FloatVector.zero(SP);
         int o0 = aoff;
         int o1 = aoff + rs;
         int o2 = aoff + 2 * rs;
@@ -303,13 +301,13 @@ final class VectorMatmul {
     }
 
     /**
-     * out[1 x NR at off] (+)= A row at aoff . packedB panel, with one accumulator chain per vector as in
+     * out[1 x NR at off] = A row at aoff . packedB panel, with one accumulator chain per vector as in
      * {@link #micro}: every row of a product gets the same bits whichever kernel computes it, so a row's
      * result does not depend on the batch it is in or on how the batch is divided among sentrons.
      */
-    private static void microRow(float[] a, int aoff, float[] bp, int boff, int k, float[] out, int off, boolean add) {
-        FloatVector c0 = init(out, off, add);
-        FloatVector c1 = init(out, off + L, add);
+    private static void microRow(float[] a, int aoff, float[] bp, int boff, int k, float[] out, int off) {
+        FloatVector c0 = FloatVector.zero(SP);
+        FloatVector c1 = FloatVector.zero(SP);
         for (int p = 0, bo = boff; p < k; p++, bo += NR) {
             FloatVector x0 = FloatVector.broadcast(SP, a[aoff + p]);
             c0 = x0.fma(FloatVector.fromArray(SP, bp, bo), c0);

@@ -210,14 +210,17 @@ class KernelsTest {
             for (int i = 0; i < a.length; i += 3) {
                 a[i] = 0f;
             }
-            int br = rnd.nextBoolean() ? rows : 1;
-            int bc = rnd.nextBoolean() ? cols : 1;
+            // The first trial is a norm's scale and bias: b and c both one row.
+            int br = t > 0 && rnd.nextBoolean() ? rows : 1;
+            int bc = t == 0 || rnd.nextBoolean() ? cols : 1;
+            int cr = t > 0 && rnd.nextBoolean() ? rows : 1;
+            int cc = t == 0 || rnd.nextBoolean() ? cols : 1;
             float[] b = random(br * bc, 1);
-            float[] c = random(rows * cols, 1);
+            float[] c = random(cr * cc, 1);
             float[] v = new float[rows * cols];
             float[] s = new float[rows * cols];
-            vec.ternary(op, a, rows, cols, b, br, bc, c, rows, cols, v);
-            ref.ternary(op, a, rows, cols, b, br, bc, c, rows, cols, s);
+            vec.ternary(op, a, rows, cols, b, br, bc, c, cr, cc, v);
+            ref.ternary(op, a, rows, cols, b, br, bc, c, cr, cc, s);
             close(op.name(), s, v, rows * cols, 0);
         }
     }
