@@ -54,6 +54,8 @@ final class SPipe implements AutoCloseable {
 
     /** Counters the worker and the issuer keep for telemetry. */
     static final class Stats {
+        /** Whether ops run inline are timed (not in a loaded session's short runs: two clock reads per op). */
+        boolean timed = true;
         long issueStallNanos;
         long waitStallNanos;
         volatile long workerCpuNanos;
@@ -96,7 +98,7 @@ final class SPipe implements AutoCloseable {
     void issue(SOp op, int siw) {
         checkFault();
         if (worker == null) {
-            long t0 = System.nanoTime();
+            long t0 = stats.timed ? System.nanoTime() : 0;
             try {
                 executor.execute(op, siw);
             } catch (RuntimeException e) {
@@ -108,7 +110,9 @@ final class SPipe implements AutoCloseable {
                 fault = new VtpuRuntimeException("S pipe failed at SIW " + siw + ": " + e, e);
                 checkFault();
             } finally {
-                stats.byOp.add(op.opcode(), System.nanoTime() - t0);
+                if (stats.timed) {
+                    stats.byOp.add(op.opcode(), System.nanoTime() - t0);
+                }
             }
             return;
         }

@@ -111,6 +111,7 @@ public final class Sentron {
         // A worker thread for the S pipe also prepares gathered tiles for MMA. -Dvtpu.panels=always|never
         // overrides the panel choice (tests use both to reach every path).
         this.asyncS = asyncS(loaded, count, readOnly == null);
+        this.sStats.timed = measure || asyncS; // a worker's ops overlap D: their time is what S busy means
         String panels = System.getProperty("vtpu.panels", "auto");
         boolean vector = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels;
         boolean prepare = vector && (panels.equals("always") || panels.equals("auto") && asyncS);
@@ -227,7 +228,7 @@ public final class Sentron {
                     : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
-                    sStats.byOp.total(), cNanos, dByOp.total(), wall, cpu, sStats.workerCpuNanos,
+                    sStats.timed ? sStats.byOp.total() : -1, cNanos, measured ? dByOp.total() : -1, wall, cpu, sStats.workerCpuNanos,
                     (pinning != null ? pinning : pinned) + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts,
                     java.util.stream.Stream.concat(dByOp.times("D").stream(), sStats.byOp.times("S").stream()).toList());
         }
@@ -315,11 +316,13 @@ public final class Sentron {
 
     private void compute(DOp dop) {
         if (!dop.opcode().isNop()) {
-            long t0 = System.nanoTime();
+            long t0 = measured ? System.nanoTime() : 0;
             try {
                 flops += dPipe.flops(dop);
                 dPipe.execute(dop);
-                dByOp.add(dop.opcode(), System.nanoTime() - t0);
+                if (measured) {
+                    dByOp.add(dop.opcode(), System.nanoTime() - t0);
+                }
             } catch (VtpuRuntimeException e) {
                 throw new VtpuRuntimeException("D slot: " + e.getMessage(), e);
             }

@@ -58,9 +58,10 @@ public record RunStats(List<SentronStats> sentrons, long wallNanos) {
                 "sentron", "SIWs", "D ops", "S ops", "C ops", "FLOPs", "S bytes", "C bytes", "PPT hit", "D stall ms",
                 "S busy ms", "C ms", "wall ms", "D cpu ms"));
         for (SentronStats s : sentrons) {
-            sb.append(String.format(Locale.ROOT, "%-8d %9d %8d %8d %8d %12d %11d %10d %7.1f%% %10.2f %9.2f %9.2f %9.2f %9s%n",
+            sb.append(String.format(Locale.ROOT, "%-8d %9d %8d %8d %8d %12d %11d %10d %7.1f%% %10.2f %9s %9.2f %9.2f %9s%n",
                     s.sentron(), s.siws(), s.dOps(), s.sOps(), s.cOps(), s.flops(), s.sBytes(), s.cBytes(),
-                    100 * s.pptHitRate(), (s.dStallNanos() + s.dIssueStallNanos()) / 1e6, s.sBusyNanos() / 1e6,
+                    100 * s.pptHitRate(), (s.dStallNanos() + s.dIssueStallNanos()) / 1e6,
+                    s.sBusyNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", s.sBusyNanos() / 1e6),
                     s.cNanos() / 1e6, s.wallNanos() / 1e6,
                     s.dCpuNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", s.dCpuNanos() / 1e6)));
         }

@@ -7,8 +7,9 @@ package ai.vtpu.runtime.telemetry;
  * dispatch thread spent in C ops (they complete at issue, so this is the C pipe's stall), time spent
  * executing D ops (so that wall minus it is the dispatch and stall overhead), that time and the S pipe's
  * per opcode ({@link OpTime}), and wall and
- * CPU time. In a loaded session, CPU time and hardware counts are -1 for a run that follows a run of under
- * 200 µs: reading them would cost several microseconds of a run that takes tens.
+ * CPU time. In a loaded session, CPU time, hardware counts and the busy times are -1 (and the times per
+ * opcode empty) for a run that follows a run of under 200 µs: reading them would cost several microseconds
+ * of a run that takes tens (the clock is read twice per op).
  */
 public record SentronStats(int sentron, long siws, long dOps, long sOps, long cOps, long flops, long sBytes,
                            long cBytes, long prefetchBytes, long pptHits, long pptMisses, long dStallNanos,

@@ -152,6 +152,24 @@ class MachineTest {
             });
         }
         assertEquals(List.of(), SentronStats.notRun(1, "idle").opTimes());
+        // In a session, a run after one of under 200 µs reads no clock per op: busy times say so, not 0.
+        try (Machine.Session session = Machine.open(relu, Machine.Options.of(1))) {
+            in.forEach(session::set);
+            SentronStats first = session.run().stats().sentrons().get(0);
+            assertTrue(first.dBusyNanos() > 0 && !first.opTimes().isEmpty());
+            RunStats previous = session.run().stats();
+            RunStats next = session.run().stats();
+            for (int i = 0; i < 1000 && previous.wallNanos() >= 200_000; i++) { // until the JIT makes a run short
+                previous = next;
+                next = session.run().stats();
+            }
+            assertTrue(previous.wallNanos() < 200_000, "no run under 200 µs");
+            SentronStats s = next.sentrons().get(0);
+            assertEquals(-1, s.dBusyNanos());
+            assertEquals(-1, s.sBusyNanos());
+            assertEquals(List.of(), s.opTimes());
+            assertTrue(next.table(4.0).lines().anyMatch(l -> l.startsWith("0 ") && l.contains(" - ")), next.table(4.0));
+        }
     }
 
     /** Runs {@code body} with a system property set (the runtime's switches are read per run), then restores it. */
