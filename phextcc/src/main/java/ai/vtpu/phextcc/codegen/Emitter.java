@@ -154,7 +154,7 @@ final class Emitter {
         String page = address(value, row0, col0);
         page = page.substring(0, page.lastIndexOf('@'));
         return new Instr.Copy(scatter, t, memory(value), key(value, row0, col0, rows, cols), page, viewRow + row0, col0, rows,
-                cols, inside);
+                cols, inside, h >= 0);
     }
 
     /** A ready-made block of SIW lines (see {@link Instr#block}). */

@@ -25,9 +25,10 @@ public record Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean 
      * @param col its first column
      * @param inside whether the region lies within the tensor's page; if not, GATHER pads with zeros and
      *     SCATTER drops the rest, so the register and the memory differ
+     * @param paged whether the region is on a page of a value of rank 3 or more (a view), not a matrix
      */
     public record Copy(boolean scatter, int tile, int memoryBit, String region, String page, int row, int col, int rows,
-                       int cols, boolean inside) {
+                       int cols, boolean inside, boolean paged) {
         /** Whether the two regions share an element (or may: the same tensor's memory on the same page). */
         public boolean overlaps(Copy o) {
             return memoryBit == o.memoryBit && page.equals(o.page) && row < o.row + o.rows && o.row < row + rows
@@ -35,7 +36,7 @@ public record Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean 
         }
 
         Copy withTile(int t) {
-            return new Copy(scatter, t, memoryBit, region, page, row, col, rows, cols, inside);
+            return new Copy(scatter, t, memoryBit, region, page, row, col, rows, cols, inside, paged);
         }
     }
 

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * role). On each run of S and D ops between barriers (blocks and C ops) this pass
  * <ol>
  * <li>drops a GATHER of exactly the region that a SCATTER of the same run wrote last, the tensor's memory
- *     unwritten since: the GATHER's readers read the scattered value instead;
+ *     unwritten since: the GATHER's readers read the scattered value instead (likewise a GATHER of a page
+ *     of a paged value that an earlier GATHER read);
  * <li>drops the SCATTERs (and PREFETCHes) of scratch tensors that nothing reads any more;
  * <li>assigns the registers again by a linear scan over the values' live ranges (the lowering's fixed
  *     registers would overwrite the values kept), taking the register freed last, so that few tiles are
@@ -290,6 +291,11 @@ final class KeepInRegisters {
                 }
                 if (c != null && c.scatter() && c.inside() && !updated.contains(rv.get(c.tile()))) {
                     holder.put(c.region(), new Holder(rv.get(c.tile()), c));
+                } else if (c != null && c.paged() && c.inside() && w >= 0 && !updated.contains(i)) {
+                    // A page of a paged value read again (a block's input, for its residual): kept from the first
+                    // GATHER. Not a weight: it is read on every page, and kept in registers all along it would
+                    // take them from the values.
+                    holder.put(c.region(), new Holder(i, c));
                 }
             }
             System.arraycopy(cur, 0, last, 0, last.length);
