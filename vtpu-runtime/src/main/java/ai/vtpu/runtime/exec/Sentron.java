@@ -66,7 +66,7 @@ public final class Sentron {
     private final OpClock dByOp = new OpClock();
 
     public Sentron(int id, int count, Program program, PhextPageTable ppt, Kernels kernels, Transport transport) {
-        this(id, count, Code.of(program, count), program, ppt, kernels, transport, new Registers(), null, null, true);
+        this(id, count, Code.of(program, count), program, ppt, kernels, transport, new Registers(), null, null, true, true);
     }
 
     /** Tensors from this size on stream through the S pipe from beyond the caches: its own thread then pays. */
@@ -95,9 +95,10 @@ public final class Sentron {
      * @param readOnly tiles of read-only pages kept between runs (a session's, shared by its sentrons), or null for a
      *     one-shot run, which keeps nothing
      * @param measure read the dispatch thread's CPU clock and the hardware counters
+     * @param timeOps read the clock around each op (times by opcode, busy times)
      */
     Sentron(int id, int count, Code loaded, Program program, PhextPageTable ppt, Kernels kernels, Transport transport, Registers regs,
-            java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly, boolean measure) {
+            java.util.concurrent.ExecutorService sThreads, ReadOnlyTiles readOnly, boolean measure, boolean timeOps) {
         this.sThreads = sThreads;
         regs.reset();
         this.regs = regs;
@@ -106,12 +107,13 @@ public final class Sentron {
         this.code = loaded.code;
         this.plans = loaded.plans;
         this.measured = measure;
+        this.timed = timeOps;
         this.ppt = ppt;
         this.dPipe = new DPipe(kernels, regs.tiles, regs.scratch);
         // A worker thread for the S pipe also prepares gathered tiles for MMA. -Dvtpu.panels=always|never
         // overrides the panel choice (tests use both to reach every path).
         this.asyncS = asyncS(loaded, count, readOnly == null);
-        this.sStats.timed = measure || asyncS; // a worker's ops overlap D: their time is what S busy means
+        this.sStats.timed = timeOps || asyncS; // a worker's ops overlap D: their time is what S busy means
         String panels = System.getProperty("vtpu.panels", "auto");
         boolean vector = kernels instanceof ai.vtpu.runtime.kernel.VectorKernels;
         boolean prepare = vector && (panels.equals("always") || panels.equals("auto") && asyncS);
@@ -184,6 +186,8 @@ public final class Sentron {
     private static final String SHORT = "not measured: the session's previous run took under 200 µs";
     /** Whether this run reads the CPU clock and the hardware counters (not in a session whose runs are short). */
     private final boolean measured;
+    /** Whether each D op (and each S op run inline) is timed. */
+    private final boolean timed;
 
     /** Pins the dispatch thread once the run reaches {@link #PIN_AFTER} SIWs; null when not wanted or done. */
     private java.util.function.Supplier<String> lazyPin;
@@ -228,7 +232,7 @@ public final class Sentron {
                     : new SentronStats.HardwareCounts(perf.status(), hw[0], hw[1], hw[2], hw[3]);
             return new SentronStats(id, siws, dOps, sOps, cOps, flops, sExec.bytesMoved, cBytes, sExec.prefetchedBytes,
                     ppt.cacheHits() - hits0, ppt.cacheMisses() - misses0, sStats.waitStallNanos, sStats.issueStallNanos,
-                    sStats.timed ? sStats.byOp.total() : -1, cNanos, measured ? dByOp.total() : -1, wall, cpu, sStats.workerCpuNanos,
+                    sStats.timed ? sStats.byOp.total() : -1, cNanos, timed ? dByOp.total() : -1, wall, cpu, sStats.workerCpuNanos,
                     (pinning != null ? pinning : pinned) + (asyncS ? "; S pipe on its own thread" : "; S pipe inline"), counts,
                     java.util.stream.Stream.concat(dByOp.times("D").stream(), sStats.byOp.times("S").stream()).toList());
         }
@@ -316,11 +320,11 @@ public final class Sentron {
 
     private void compute(DOp dop) {
         if (!dop.opcode().isNop()) {
-            long t0 = measured ? System.nanoTime() : 0;
+            long t0 = timed ? System.nanoTime() : 0;
             try {
                 flops += dPipe.flops(dop);
                 dPipe.execute(dop);
-                if (measured) {
+                if (timed) {
                     dByOp.add(dop.opcode(), System.nanoTime() - t0);
                 }
             } catch (VtpuRuntimeException e) {

@@ -152,8 +152,15 @@ class MachineTest {
             });
         }
         assertEquals(List.of(), SentronStats.notRun(1, "idle").opTimes());
-        // In a session, a run after one of under 200 µs reads no clock per op: busy times say so, not 0.
+        // A session times ops only when asked (busy times -1 otherwise, not 0), and even then not in a run
+        // after one of under 200 µs.
         try (Machine.Session session = Machine.open(relu, Machine.Options.of(1))) {
+            in.forEach(session::set);
+            SentronStats untimed = session.run().stats().sentrons().get(0);
+            assertEquals(-1, untimed.dBusyNanos());
+            assertEquals(List.of(), untimed.opTimes());
+        }
+        try (Machine.Session session = Machine.open(relu, Machine.Options.of(1)).timeOps(true)) {
             in.forEach(session::set);
             SentronStats first = session.run().stats().sentrons().get(0);
             assertTrue(first.dBusyNanos() > 0 && !first.opTimes().isEmpty());
