@@ -268,35 +268,6 @@ final class VectorMatmul {
             c70 = e7.fma(d0, c70);
             c71 = e7.fma(d1, c71);
         }
-        if (even < k) {
-            int p = even;
-            FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
-            FloatVector a0 = FloatVector.broadcast(SP, a[o0 + p]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(SP, a[o1 + p]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(SP, a[o2 + p]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(SP, a[o3 + p]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(SP, a[o4 + p]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(SP, a[o5 + p]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            FloatVector a6 = FloatVector.broadcast(SP, a[o6 + p]);
-            c60 = a6.fma(b0, c60);
-            c61 = a6.fma(b1, c61);
-            FloatVector a7 = FloatVector.broadcast(SP, a[o7 + p]);
-            c70 = a7.fma(b0, c70);
-            c71 = a7.fma(b1, c71);
-        }
         c00.intoArray(out, off);
         c01.intoArray(out, off + L);
         c10.intoArray(out, off + ldc);
@@ -313,6 +284,17 @@ final class VectorMatmul {
         c61.intoArray(out, off + 6 * ldc + L);
         c70.intoArray(out, off + 7 * ldc);
         c71.intoArray(out, off + 7 * ldc + L);
+        if (even < k) {
+            // An odd inner dimension: its last step on the stored sums, the same fma the loop would have done.
+            FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
+            for (int r = 0; r < MR; r++) {
+                FloatVector x = FloatVector.broadcast(SP, a[aoff + r * rs + even]);
+                int at = off + r * ldc;
+                x.fma(b0, FloatVector.fromArray(SP, out, at)).intoArray(out, at);
+                x.fma(b1, FloatVector.fromArray(SP, out, at + L)).intoArray(out, at + L);
+            }
+        }
     }
 
     /**
