@@ -96,21 +96,22 @@ class KernelsTest {
     /** A row's result has the same bits whatever the batch it is computed in (its position, the tail kernel). */
     @Test
     void everyRowOfAProductHasTheBitsOfThatRowAlone() {
-        int k = 70;
-        for (int n : new int[] {40, 80, 96}) { // one full panel and a ragged one; two full and a ragged; three full
-            float[] b = random(k * n, 1);
-            float[] panels = VectorKernels.panels(b, k, n);
-            float[] a = random(14 * k, 1);
-            for (int m = 1; m <= 14; m++) {
-                float[] c = new float[m * n];
-                vec.mma(a, m, k, false, b, k, n, panels, c, true);
-                float[] packed = new float[m * n];
-                vec.mma(a, m, k, false, b, k, n, false, packed, true);
-                assertArrayEquals(c, packed, "n=" + n + ", m=" + m + ": with panels and packing B alike");
-                for (int i = 0; i < m; i++) {
-                    float[] alone = new float[n];
-                    vec.mma(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 1, k, false, b, k, n, panels, alone, true);
-                    assertArrayEquals(alone, java.util.Arrays.copyOfRange(c, i * n, (i + 1) * n), "n=" + n + ", row " + i + " of " + m);
+        for (int k : new int[] {70, 71}) { // an odd inner dimension ends with a step outside the kernel's loop
+            for (int n : new int[] {40, 80, 96}) { // one full panel and a ragged one; two full and a ragged; three full
+                float[] b = random(k * n, 1);
+                float[] panels = VectorKernels.panels(b, k, n);
+                float[] a = random(17 * k, 1);
+                for (int m = 1; m <= 17; m++) { // two eight-row blocks and a row
+                    float[] c = new float[m * n];
+                    vec.mma(a, m, k, false, b, k, n, panels, c, true);
+                    float[] packed = new float[m * n];
+                    vec.mma(a, m, k, false, b, k, n, false, packed, true);
+                    assertArrayEquals(c, packed, "n=" + n + ", m=" + m + ": with panels and packing B alike");
+                    for (int i = 0; i < m; i++) {
+                        float[] alone = new float[n];
+                        vec.mma(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 1, k, false, b, k, n, panels, alone, true);
+                        assertArrayEquals(alone, java.util.Arrays.copyOfRange(c, i * n, (i + 1) * n), "k=" + k + ", n=" + n + ", row " + i + " of " + m);
+                    }
                 }
             }
         }
