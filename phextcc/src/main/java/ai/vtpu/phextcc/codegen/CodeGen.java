@@ -145,13 +145,14 @@ public final class CodeGen {
         List<Instr> instrs = e.instrs();
         KeepInRegisters.Result kept = null;
         if (o.keepInRegisters()) {
+            // Scratch tensors (declared above): the nodes' values that are not outputs, and the all-gathered copies.
             java.util.Set<Integer> scratch = new java.util.HashSet<>();
-            for (String line : asm.toString().split("\n")) {
-                // ".tensor NAME TYPE @COORD ROLE [split]": the role follows the coordinate.
-                if (line.startsWith(".tensor ") && line.substring(line.indexOf('@')).split(" ")[1].equals("scratch")) {
-                    scratch.add(Instr.MEMORY + ids.get(line.split(" ")[1]));
+            for (Node n : g.nodes()) {
+                if (!g.outputs().contains(n.name())) {
+                    scratch.add(Instr.MEMORY + ids.get(n.name()));
                 }
             }
+            part.gathered.values().forEach(v -> scratch.add(Instr.MEMORY + ids.get(v)));
             kept = KeepInRegisters.run(instrs, scratch::contains);
             instrs = kept.ops();
         }
