@@ -142,13 +142,17 @@ final class KeepInRegisters {
     }
 
     /**
-     * Whether the op updates its destination in place: it reads the tile it writes without naming it as a
-     * source (an accumulating MMA). Its result must take the register of the value it updates.
+     * Whether the op updates its destination in place: an accumulating MMA (it adds to its destination whether
+     * or not it also names it as a source), or an op that reads the tile it writes without naming it. Its
+     * result must take the register of the value it updates.
      */
     private static boolean inPlace(Instr op) {
         int w = written(op);
         if (w < 0 || !op.reads().get(w)) {
             return false;
+        }
+        if (op.pipe() == Pipe.D && op.asm().startsWith("MMA ") && !op.asm().contains(", zero")) {
+            return true;
         }
         Matcher m = TILE.matcher(op.asm());
         int named = 0;
