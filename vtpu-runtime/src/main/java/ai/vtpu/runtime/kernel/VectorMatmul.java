@@ -88,15 +88,15 @@ final class VectorMatmul {
             } else {
                 packB(b, bc, tb, j0, nr, k);
             }
-            // A zeroing MMA's full blocks go straight to C. An accumulating one's, and the blocks of a ragged last
-            // panel, go through the buffer and are then added (or copied) into C. The kernels always sum from
-            // zero, with no add branch (one kept C2 from holding the eight-row kernel's accumulators in
-            // registers); summing from C instead rounded worse: 3e-6 from ONNX Runtime on the MLP, not 5e-7.
-            if (add || nr < NR) {
+            // Full eight-row blocks go straight to C; an accumulating kernel adds its sum to C as it stores (C + sum,
+            // summed from zero: summing from C instead moved the ONNX comparison's outputs from 5e-7 to 3e-6 of
+            // ONNX Runtime's). Blocks of a ragged last panel, and an accumulating MMA with tail rows or an odd inner
+            // dimension, go through the buffer and are then added (or copied) into C.
+            if (nr < NR || add && (full < m || k % 2 != 0)) {
                 for (int i0 = 0; i0 < m; ) {
                     int mr = i0 + MR <= m ? MR : i0 + 4 <= m ? 4 : 1;
                     if (mr == MR) {
-                        micro(a, i0 * k, k, bp, bo, k, edge, 0, NR);
+                        micro(a, i0 * k, k, bp, bo, k, edge, 0, NR, false);
                     } else if (mr == 4) {
                         micro4(a, i0 * k, k, bp, bo, k, edge, 0, NR);
                     } else {
@@ -108,7 +108,7 @@ final class VectorMatmul {
                 continue;
             }
             for (int i0 = 0; i0 < full; i0 += MR) {
-                micro(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n);
+                micro(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n, add);
             }
             for (int i0 = full; i0 < quad; i0 += 4) {
                 micro4(a, i0 * k, k, bp, bo, k, c, i0 * n + j0, n);
@@ -181,12 +181,13 @@ final class VectorMatmul {
     }
 
     /**
-     * out[MR x NR at off, row stride ldc] = A[MR rows from aoff, row stride rs] . packedB panel. Static, one
-     * local per value, stores written out, A indexed from the loop variable alone: C2 keeps the sixteen
-     * accumulators in registers only this way (one pointer per row ran at 183 GFLOP/s instead of 240, and a
-     * store that adds to C when accumulating at 200).
+     * out[MR x NR at off, row stride ldc] = (or, with {@code add}, +=) A[MR rows from aoff, row stride rs] .
+     * packedB panel. Static, one local per value, stores written out, A indexed from the loop variable alone: C2
+     * keeps the sixteen accumulators in registers only this way (one pointer per row ran at 183 GFLOP/s instead
+     * of 240, and a store helper testing {@code add} for each vector at 200).
      */
-    private static void micro(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc) {
+    private static void micro(float[] a, int aoff, int rs, float[] bp, int boff, int k, float[] out, int off, int ldc,
+                              boolean add) {
         FloatVector c00 = FloatVector.zero(SP);
         FloatVector c01 = FloatVector.zero(SP);
         FloatVector c10 = FloatVector.zero(SP);
@@ -268,24 +269,45 @@ final class VectorMatmul {
             c70 = e7.fma(d0, c70);
             c71 = e7.fma(d1, c71);
         }
-        c00.intoArray(out, off);
-        c01.intoArray(out, off + L);
-        c10.intoArray(out, off + ldc);
-        c11.intoArray(out, off + ldc + L);
-        c20.intoArray(out, off + 2 * ldc);
-        c21.intoArray(out, off + 2 * ldc + L);
-        c30.intoArray(out, off + 3 * ldc);
-        c31.intoArray(out, off + 3 * ldc + L);
-        c40.intoArray(out, off + 4 * ldc);
-        c41.intoArray(out, off + 4 * ldc + L);
-        c50.intoArray(out, off + 5 * ldc);
-        c51.intoArray(out, off + 5 * ldc + L);
-        c60.intoArray(out, off + 6 * ldc);
-        c61.intoArray(out, off + 6 * ldc + L);
-        c70.intoArray(out, off + 7 * ldc);
-        c71.intoArray(out, off + 7 * ldc + L);
+        // One test for all sixteen: a test per store kept C2 from holding the accumulators in registers.
+        if (add) {
+            c00.add(FloatVector.fromArray(SP, out, off)).intoArray(out, off);
+            c01.add(FloatVector.fromArray(SP, out, off + L)).intoArray(out, off + L);
+            c10.add(FloatVector.fromArray(SP, out, off + ldc)).intoArray(out, off + ldc);
+            c11.add(FloatVector.fromArray(SP, out, off + ldc + L)).intoArray(out, off + ldc + L);
+            c20.add(FloatVector.fromArray(SP, out, off + 2 * ldc)).intoArray(out, off + 2 * ldc);
+            c21.add(FloatVector.fromArray(SP, out, off + 2 * ldc + L)).intoArray(out, off + 2 * ldc + L);
+            c30.add(FloatVector.fromArray(SP, out, off + 3 * ldc)).intoArray(out, off + 3 * ldc);
+            c31.add(FloatVector.fromArray(SP, out, off + 3 * ldc + L)).intoArray(out, off + 3 * ldc + L);
+            c40.add(FloatVector.fromArray(SP, out, off + 4 * ldc)).intoArray(out, off + 4 * ldc);
+            c41.add(FloatVector.fromArray(SP, out, off + 4 * ldc + L)).intoArray(out, off + 4 * ldc + L);
+            c50.add(FloatVector.fromArray(SP, out, off + 5 * ldc)).intoArray(out, off + 5 * ldc);
+            c51.add(FloatVector.fromArray(SP, out, off + 5 * ldc + L)).intoArray(out, off + 5 * ldc + L);
+            c60.add(FloatVector.fromArray(SP, out, off + 6 * ldc)).intoArray(out, off + 6 * ldc);
+            c61.add(FloatVector.fromArray(SP, out, off + 6 * ldc + L)).intoArray(out, off + 6 * ldc + L);
+            c70.add(FloatVector.fromArray(SP, out, off + 7 * ldc)).intoArray(out, off + 7 * ldc);
+            c71.add(FloatVector.fromArray(SP, out, off + 7 * ldc + L)).intoArray(out, off + 7 * ldc + L);
+        } else {
+            c00.intoArray(out, off);
+            c01.intoArray(out, off + L);
+            c10.intoArray(out, off + ldc);
+            c11.intoArray(out, off + ldc + L);
+            c20.intoArray(out, off + 2 * ldc);
+            c21.intoArray(out, off + 2 * ldc + L);
+            c30.intoArray(out, off + 3 * ldc);
+            c31.intoArray(out, off + 3 * ldc + L);
+            c40.intoArray(out, off + 4 * ldc);
+            c41.intoArray(out, off + 4 * ldc + L);
+            c50.intoArray(out, off + 5 * ldc);
+            c51.intoArray(out, off + 5 * ldc + L);
+            c60.intoArray(out, off + 6 * ldc);
+            c61.intoArray(out, off + 6 * ldc + L);
+            c70.intoArray(out, off + 7 * ldc);
+            c71.intoArray(out, off + 7 * ldc + L);
+        }
         if (even < k) {
-            // An odd inner dimension: its last step on the stored sums, the same fma the loop would have done.
+            // An odd inner dimension: its last step on the stored sums, the same fma the loop would have done (an
+            // accumulating MMA with an odd inner dimension uses the buffer, so this never follows an add).
             FloatVector b0 = FloatVector.fromArray(SP, bp, bo);
             FloatVector b1 = FloatVector.fromArray(SP, bp, bo + L);
             for (int r = 0; r < MR; r++) {
