@@ -181,12 +181,22 @@ public final class OrtComparison {
         return r.stats().sentrons().stream().mapToLong(SentronStats::wallNanos).max().orElse(0) / 1e6;
     }
 
-    /** At least 10 runs and 2 s of warm-up, then one timed run per slot of {@code ms} (and of {@code exec} from {@code result}). */
-    private static void time(Run r, double[] ms, double[] exec, Machine.Result[] result) throws Exception {
+    /**
+     * Warm-up: at least 10 runs of each engine, in turn, and 2 s in all, so the JIT has compiled vTPU's paths for
+     * the model's shapes before anything is timed (ONNX Runtime is native and needs none).
+     */
+    private static void warmUp(Run... runs) throws Exception {
         long warmUntil = System.nanoTime() + 2_000_000_000L;
         for (int i = 0; i < 10 || System.nanoTime() < warmUntil; i++) {
-            r.run();
+            for (Run r : runs) {
+                r.run();
+            }
         }
+    }
+
+    /** Warm-up, then one timed run per slot of {@code ms} (and of {@code exec} from {@code result}). */
+    private static void time(Run r, double[] ms, double[] exec, Machine.Result[] result) throws Exception {
+        warmUp(r);
         for (int rep = 0; rep < ms.length; rep++) {
             long t0 = System.nanoTime();
             r.run();
@@ -249,24 +259,17 @@ public final class OrtComparison {
             double[] ort = new double[reps];
             double[] ours = new double[reps];
             double[] exec = new double[reps];
-            // Warm-up: at least 10 runs of each engine and 2 s in all, so the JIT has compiled vTPU's paths for
-            // this model's shapes before anything is timed (ONNX Runtime is native and needs none).
             if (alternate) {
-                long warmUntil = System.nanoTime() + 2_000_000_000L;
-                for (int rep = -10; rep < reps; rep++) {
-                    if (rep == -1 && System.nanoTime() < warmUntil) {
-                        rep = -2;
-                    }
+                warmUp(ortRun, ourRun);
+                for (int rep = 0; rep < reps; rep++) {
                     long t0 = System.nanoTime();
                     ortRun.run();
                     long t1 = System.nanoTime();
                     ourRun.run();
                     long t2 = System.nanoTime();
-                    if (rep >= 0) {
-                        ort[rep] = (t1 - t0) / 1e6;
-                        ours[rep] = (t2 - t1) / 1e6;
-                        exec[rep] = execMs(ourResult[0]);
-                    }
+                    ort[rep] = (t1 - t0) / 1e6;
+                    ours[rep] = (t2 - t1) / 1e6;
+                    exec[rep] = execMs(ourResult[0]);
                 }
             } else {
                 // Each engine alone: its warm-up and runs back to back, so neither starts a run with caches the

@@ -43,6 +43,11 @@ final class Emitter {
 
     /** "base@line:column" for element (row0, col0) of a value or view. */
     String address(String value, int row0, int col0) {
+        return region(value, row0, col0, 0, 0).address();
+    }
+
+    /** The rows x cols block at (row0, col0) of a value or view ({@code name#page:row}). */
+    private Instr.Region region(String value, int row0, int col0, int rows, int cols) {
         int h = value.indexOf('#');
         int page = 0;
         int row = 0;
@@ -51,7 +56,7 @@ final class Emitter {
             page = Integer.parseInt(pr[0]);
             row = Integer.parseInt(pr[1]);
         }
-        return pageAddress.apply(tensorOf(value), page) + "@" + (row + row0 + 1) + ":" + (col0 + 1);
+        return new Instr.Region(memory(value), pageAddress.apply(tensorOf(value), page), row + row0, col0, rows, cols);
     }
 
     List<Instr> instrs() {
@@ -64,7 +69,7 @@ final class Emitter {
      * tile shared by every page of a batched matmul is then gathered (and packed by the S pipe) once per
      * register instead of once per page.
      */
-    private final Map<Integer, String> holds = new java.util.HashMap<>();
+    private final Map<Integer, Instr.Region> holds = new java.util.HashMap<>();
 
     private void add(Instr i) {
         out.add(i);
@@ -76,8 +81,8 @@ final class Emitter {
             if (b < 32) {
                 holds.remove(b);
             } else if (b >= Instr.MEMORY) {
-                String prefix = (b - Instr.MEMORY) + "|";
-                holds.values().removeIf(k -> k.startsWith(prefix));
+                int memory = b;
+                holds.values().removeIf(r -> r.memoryBit() == memory);
             }
         }
     }
@@ -111,24 +116,20 @@ final class Emitter {
 
     /** GATHER tile t = tensor[row0 .. row0+rows, col0 .. col0+cols] (0-based). */
     void gather(int t, String tensor, int row0, int col0, int rows, int cols) {
-        String key = key(tensor, row0, col0, rows, cols);
-        if (key.equals(holds.get(t))) {
+        Instr.Region region = region(tensor, row0, col0, rows, cols);
+        if (region.equals(holds.get(t))) {
             return;
         }
         int p = coordFor();
-        add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
-        add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), memory(tensor)),
-                bits(tile(t)), true, 0, 4L * rows * cols, copy(false, t, tensor, row0, col0, rows, cols)));
-        holds.put(t, key);
+        add(new Instr(Pipe.S, "CSET P" + p + ", " + region.address(), new BitSet(), bits(coord(p)), true, 0, 0));
+        add(new Instr(Pipe.S, "GATHER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), region.memoryBit()),
+                bits(tile(t)), true, 0, 4L * rows * cols, copy(false, t, tensor, region)));
+        holds.put(t, region);
     }
 
     /** Whether register t still holds this tile from its last GATHER (gathering it there again is skipped). */
     boolean holds(int t, String tensor, int row0, int col0, int rows, int cols) {
-        return key(tensor, row0, col0, rows, cols).equals(holds.get(t));
-    }
-
-    private String key(String tensor, int row0, int col0, int rows, int cols) {
-        return tensorIds.get(tensorOf(tensor)) + "|" + address(tensor, row0, col0) + "|" + rows + "x" + cols;
+        return region(tensor, row0, col0, rows, cols).equals(holds.get(t));
     }
 
     /** PREFETCH of the region a later gather reads. */
@@ -140,21 +141,17 @@ final class Emitter {
     }
 
     void scatter(int t, String tensor, int row0, int col0, int rows, int cols) {
+        Instr.Region region = region(tensor, row0, col0, rows, cols);
         int p = coordFor();
-        add(new Instr(Pipe.S, "CSET P" + p + ", " + address(tensor, row0, col0), new BitSet(), bits(coord(p)), true, 0, 0));
+        add(new Instr(Pipe.S, "CSET P" + p + ", " + region.address(), new BitSet(), bits(coord(p)), true, 0, 0));
         add(new Instr(Pipe.S, "SCATTER T" + t + ", P" + p + ", " + rows + "x" + cols, bits(coord(p), tile(t)),
-                bits(memory(tensor)), true, 0, 4L * rows * cols, copy(true, t, tensor, row0, col0, rows, cols)));
+                bits(region.memoryBit()), true, 0, 4L * rows * cols, copy(true, t, tensor, region)));
     }
 
-    private Instr.Copy copy(boolean scatter, int t, String value, int row0, int col0, int rows, int cols) {
-        int h = value.indexOf('#');
-        int viewRow = h < 0 ? 0 : Integer.parseInt(value.substring(value.indexOf(':', h) + 1));
+    private Instr.Copy copy(boolean scatter, int t, String value, Instr.Region region) {
         int[] shape = bounds.pageShape(tensorOf(value));
-        boolean inside = viewRow + row0 + rows <= shape[0] && col0 + cols <= shape[1];
-        String page = address(value, row0, col0);
-        page = page.substring(0, page.lastIndexOf('@'));
-        return new Instr.Copy(scatter, t, memory(value), key(value, row0, col0, rows, cols), page, viewRow + row0, col0, rows,
-                cols, inside, h >= 0);
+        boolean inside = region.row() + region.rows() <= shape[0] && region.col() + region.cols() <= shape[1];
+        return new Instr.Copy(scatter, t, region, inside, value.indexOf('#') >= 0);
     }
 
     /** A ready-made block of SIW lines (see {@link Instr#block}). */

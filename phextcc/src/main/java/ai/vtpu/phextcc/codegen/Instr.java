@@ -17,26 +17,34 @@ public record Instr(Pipe pipe, String asm, BitSet reads, BitSet writes, boolean 
     public static final int MEMORY = 64;
 
     /**
+     * A block of one page of a tensor's memory: rows x cols from (row, col), 0-based. Equal regions are equal
+     * records, whatever name (the tensor's or a view of its page) they were written with.
+     *
+     * @param page the address of the page
+     */
+    public record Region(int memoryBit, String page, int row, int col, int rows, int cols) {
+        /** The address text of the region's first element, "page@line:column". */
+        String address() {
+            return page + "@" + (row + 1) + ":" + (col + 1);
+        }
+
+        /** Whether the two regions share an element (or may: the same tensor's memory on the same page). */
+        boolean overlaps(Region o) {
+            return memoryBit == o.memoryBit && page.equals(o.page) && row < o.row + o.rows && o.row < row + rows
+                    && col < o.col + o.cols && o.col < col + cols;
+        }
+    }
+
+    /**
      * A tile register and the region of memory a GATHER fills it from or a SCATTER writes it to.
      *
-     * @param region the tensor, address and shape: equal strings for the same region
-     * @param page the address of the page the region is on
-     * @param row the region's first row on the page (0-based)
-     * @param col its first column
      * @param inside whether the region lies within the tensor's page; if not, GATHER pads with zeros and
      *     SCATTER drops the rest, so the register and the memory differ
      * @param paged whether the region is on a page of a value of rank 3 or more (a view), not a matrix
      */
-    public record Copy(boolean scatter, int tile, int memoryBit, String region, String page, int row, int col, int rows,
-                       int cols, boolean inside, boolean paged) {
-        /** Whether the two regions share an element (or may: the same tensor's memory on the same page). */
-        public boolean overlaps(Copy o) {
-            return memoryBit == o.memoryBit && page.equals(o.page) && row < o.row + o.rows && o.row < row + rows
-                    && col < o.col + o.cols && o.col < col + cols;
-        }
-
+    public record Copy(boolean scatter, int tile, Region region, boolean inside, boolean paged) {
         Copy withTile(int t) {
-            return new Copy(scatter, t, memoryBit, region, page, row, col, rows, cols, inside, paged);
+            return new Copy(scatter, t, region, inside, paged);
         }
     }
 

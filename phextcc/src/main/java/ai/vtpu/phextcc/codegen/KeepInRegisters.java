@@ -187,7 +187,7 @@ final class KeepInRegisters {
         for (int i = 0; i < ops.size(); i++) {
             Instr op = ops.get(i);
             Instr.Copy c = op.copy();
-            int memory = c != null && c.scatter() ? c.memoryBit()
+            int memory = c != null && c.scatter() ? c.region().memoryBit()
                     : prefetch(op) ? op.reads().nextSetBit(Instr.MEMORY) : -1;
             if (memory >= 0 && !drop[i] && scratchMemory.test(memory) && !read.get(memory - Instr.MEMORY) && csetBefore(ops, i, 0)) {
                 drop[i] = true;
@@ -221,7 +221,6 @@ final class KeepInRegisters {
         /** In-place op -> the value it updates. */
         private final Map<Integer, Integer> updates = new HashMap<>();
         private final int[] last = new int[Regs.TILES];
-        private final Map<Integer, Integer> start = new HashMap<>();
 
         Run(List<Instr> ops, int from, int to, BitSet liveOut, Set<Integer> refused) {
             this.ops = ops;
@@ -257,7 +256,7 @@ final class KeepInRegisters {
             cur = entry();
             int[] via = new int[Regs.TILES];
             java.util.Arrays.fill(via, -1);
-            Map<String, Holder> holder = new HashMap<>();
+            Map<Instr.Region, Integer> holder = new HashMap<>(); // region -> the value a copy of which it holds
             for (int i = from; i < to; i++) {
                 Instr op = ops.get(i);
                 Map<Integer, Integer> rv = new HashMap<>();
@@ -273,7 +272,7 @@ final class KeepInRegisters {
                 int w = written(op);
                 if (c != null && !c.scatter() && c.inside() && !refused.contains(i) && !updated.contains(i)
                         && holder.containsKey(c.region()) && csetBefore(ops, i, from)) {
-                    int h = holder.get(c.region()).value();
+                    int h = holder.get(c.region());
                     drop[i] = true;
                     drop[i - 1] = true;
                     forwarded.put(i, h);
@@ -291,22 +290,18 @@ final class KeepInRegisters {
                 BitSet mem = op.writes().get(Instr.MEMORY, Math.max(Instr.MEMORY, op.writes().length()));
                 if (!mem.isEmpty()) {
                     // A SCATTER spoils what it overlaps; another memory write, all of the tensor's regions.
-                    holder.values().removeIf(h -> c != null ? c.overlaps(h.copy()) : mem.get(h.copy().memoryBit() - Instr.MEMORY));
+                    holder.keySet().removeIf(r -> c != null ? c.region().overlaps(r) : mem.get(r.memoryBit() - Instr.MEMORY));
                 }
                 if (c != null && c.scatter() && c.inside() && !updated.contains(rv.get(c.tile()))) {
-                    holder.put(c.region(), new Holder(rv.get(c.tile()), c));
+                    holder.put(c.region(), rv.get(c.tile()));
                 } else if (c != null && c.paged() && c.inside() && w >= 0 && !updated.contains(i)) {
                     // A page of a paged value read again (a block's input, for its residual): kept from the first
                     // GATHER. Not a weight: it is read on every page, and kept in registers all along it would
                     // take them from the values.
-                    holder.put(c.region(), new Holder(i, c));
+                    holder.put(c.region(), i);
                 }
             }
             System.arraycopy(cur, 0, last, 0, last.length);
-        }
-
-        /** The value whose copy a region of memory holds. */
-        private record Holder(int value, Instr.Copy copy) {
         }
 
         /** A unit of allocation: values that must share a register (an in-place update and what it updates). */
@@ -329,15 +324,15 @@ final class KeepInRegisters {
          */
         int allocate(boolean[] drop, Instr[] out) {
             Map<Integer, Unit> unitOf = new HashMap<>();
+            Map<Integer, Integer> start = new HashMap<>();
             Map<Integer, Integer> end = new HashMap<>();
-            start.clear();
             for (int i = from; i < to; i++) {
                 if (drop[i]) {
                     continue;
                 }
                 for (int v : reads.get(i).values()) {
                     end.merge(v, i, Math::max);
-                    start.putIfAbsent(v, v < 0 ? from - 1 : v);
+                    start.putIfAbsent(v, bornOf(v));
                 }
                 if (written(ops.get(i)) >= 0) {
                     start.put(i, i);
@@ -346,7 +341,7 @@ final class KeepInRegisters {
             }
             for (int t = liveOut.nextSetBit(0); t >= 0 && t < Regs.TILES; t = liveOut.nextSetBit(t + 1)) {
                 end.put(last[t], to);
-                start.putIfAbsent(last[t], last[t] < 0 ? from - 1 : last[t]);
+                start.putIfAbsent(last[t], bornOf(last[t]));
             }
             List<Integer> values = new ArrayList<>(start.keySet());
             values.sort(Comparator.comparingInt((Integer v) -> start.get(v)).thenComparingInt(v -> v));
@@ -441,8 +436,7 @@ final class KeepInRegisters {
         Set<Integer> blame(int at) {
             Integer worst = null;
             for (var f : forwarded.entrySet()) {
-                int h = f.getValue();
-                int born = h < 0 ? from - 1 : h;
+                int born = bornOf(f.getValue());
                 int used = lastReadVia.getOrDefault(f.getKey(), f.getKey());
                 if (born < at && used >= at && (worst == null || born < bornOf(forwarded.get(worst)))) {
                     worst = f.getKey();
@@ -451,6 +445,7 @@ final class KeepInRegisters {
             return worst != null ? Set.of(worst) : forwarded.keySet();
         }
 
+        /** Where a value is made: its op, or before the run for one the run starts with. */
         private int bornOf(int value) {
             return value < 0 ? from - 1 : value;
         }

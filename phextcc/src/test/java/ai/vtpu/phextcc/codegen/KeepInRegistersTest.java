@@ -28,9 +28,8 @@ class KeepInRegistersTest {
 
     private void move(boolean scatter, int tile, int memory, String page, int row) {
         int p = 32 + coord++ % 8;
-        String region = memory + "|" + page + "@" + (row + 1) + ":1|2x2";
         ops.add(new Instr(Pipe.S, "CSET P" + (p - 32) + ", " + page + "@" + (row + 1) + ":1", new BitSet(), bits(p), true, 0, 0));
-        Instr.Copy c = new Instr.Copy(scatter, tile, memory, region, page, row, 0, 2, 2, true, false);
+        Instr.Copy c = new Instr.Copy(scatter, tile, new Instr.Region(memory, page, row, 0, 2, 2), true, false);
         ops.add(scatter
                 ? new Instr(Pipe.S, "SCATTER T" + tile + ", P" + (p - 32) + ", 2x2", bits(p, tile), bits(memory), true, 0, 16, c)
                 : new Instr(Pipe.S, "GATHER T" + tile + ", P" + (p - 32) + ", 2x2", bits(p, memory), bits(tile), true, 0, 16, c));

@@ -76,6 +76,6 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void transpose(float[] a, int rows, int cols, float[] d) {
-        elementwise.transpose(a, rows, cols, d);
+        VectorElementwise.transpose(a, rows, cols, d);
     }
 }

@@ -48,13 +48,16 @@ final class VectorMatmul {
 
     private static void writePanels(float[] b, int k, int n, float[] out) {
         for (int j0 = 0, panel = 0; j0 < n; j0 += NR, panel++) {
-            int nr = Math.min(NR, n - j0);
-            int base = panel * k * NR;
-            for (int p = 0; p < k; p++) {
-                System.arraycopy(b, p * n + j0, out, base + p * NR, nr);
-                if (nr < NR) {
-                    Arrays.fill(out, base + p * NR + nr, base + (p + 1) * NR, 0f);
-                }
+            writePanel(b, n, j0, Math.min(NR, n - j0), k, out, panel * k * NR);
+        }
+    }
+
+    /** out[base + p*NR + q] = b(p, j0 + q) for the nr columns from j0 of a k-row B with row length bc, zero-padded. */
+    private static void writePanel(float[] b, int bc, int j0, int nr, int k, float[] out, int base) {
+        for (int p = 0; p < k; p++) {
+            System.arraycopy(b, p * bc + j0, out, base + p * NR, nr);
+            if (nr < NR) {
+                Arrays.fill(out, base + p * NR + nr, base + (p + 1) * NR, 0f);
             }
         }
     }
@@ -72,7 +75,7 @@ final class VectorMatmul {
         }
         if (ta) {
             // The kernels index A as a[row * k + p]: one loop variable, so C2 hoists the bounds checks.
-            transpose(a, ar, ac, transposedA);
+            VectorElementwise.transpose(a, ar, ac, transposedA);
             a = transposedA;
         }
         int full = m - m % MR;
@@ -135,47 +138,18 @@ final class VectorMatmul {
         }
     }
 
-    /** out[p * ar + i] = a[i * ac + p]: the k x m row-major A of a transposed operand as m x k. */
-    private static void transpose(float[] a, int ar, int ac, float[] out) {
-        for (int i = 0; i < ar; i++) {
-            for (int j = 0; j < ac; j++) {
-                out[j * ar + i] = a[i * ac + j];
-            }
-        }
-    }
-
     /** packedB[p*NR + q] = op(B)(p, j0 + q), zero past the last column. */
     private void packB(float[] b, int bc, boolean tb, int j0, int nr, int k) {
-        if (!tb && nr == NR) {
+        if (!tb) {
+            writePanel(b, bc, j0, nr, k, packedB, 0);
+            return;
+        }
+        // op(B) = B^T: column q of the panel is row j0 + q of B, read along the row (sequential reads; the other
+        // order, writes in sequence, measured 40 % slower).
+        for (int q = 0; q < NR; q++) {
+            int row = (j0 + q) * bc;
             for (int p = 0; p < k; p++) {
-                System.arraycopy(b, p * bc + j0, packedB, p * NR, NR);
-            }
-            return;
-        }
-        if (tb) {
-            // op(B) = B^T: column q of the panel is row j0 + q of B, read along the row (sequential reads; the
-            // other order, writes in sequence, measured 40 % slower).
-            for (int q = 0; q < NR; q++) {
-                if (q < nr) {
-                    int row = (j0 + q) * bc;
-                    for (int p = 0; p < k; p++) {
-                        packedB[p * NR + q] = b[row + p];
-                    }
-                } else {
-                    for (int p = 0; p < k; p++) {
-                        packedB[p * NR + q] = 0f;
-                    }
-                }
-            }
-            return;
-        }
-        for (int p = 0; p < k; p++) {
-            int o = p * NR;
-            for (int q = 0; q < nr; q++) {
-                packedB[o + q] = b[p * bc + j0 + q];
-            }
-            for (int q = nr; q < NR; q++) {
-                packedB[o + q] = 0f;
+                packedB[p * NR + q] = q < nr ? b[row + p] : 0f;
             }
         }
     }
